@@ -1,0 +1,88 @@
+"""The whole workbook as plain data: every cell's content, cached value and style, and the names.
+
+Joins layout (where), formulas (how) and the engine (what value). Writers for each file format
+only translate this description.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .engine import train
+from .formulas import text as formula_text
+from .layout import plan
+from .values import values
+
+INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr"}
+INPUT_TEXT = {"vocab", "word"}
+CONSTANTS = {"onehot"}
+
+
+@dataclass
+class Cell:
+    kind: str            # label / input / const / formula
+    value: object        # the number or text shown; for a formula, the engine's result
+    formula: str | None = None
+    style: str = "calc"
+
+
+@dataclass
+class Sheet:
+    name: str
+    kind: str
+    cells: dict = field(default_factory=dict)     # (row, col) -> Cell
+    width: int = 1
+
+
+@dataclass
+class Book:
+    sheets: list
+    names: dict          # defined name -> absolute range, e.g. "Parameters!$C$5:$F$7"
+    layout: object
+    properties: dict
+    loss: float
+
+
+def build_book(scenario, backward=False):
+    records = train(scenario.params, scenario.inputs, scenario.targets, scenario.lr,
+                    scenario.epochs, scenario.clip, scenario.loss_mode)
+    L = plan(scenario, backward=backward)
+    vals = values(L, scenario, records)
+    sheets = []
+    for plan_sheet in L.sheets:
+        sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width)
+        for row, col, text, style in plan_sheet.labels:
+            sheet.cells[(row, col)] = Cell("label", text, style=style)
+        for key, block in plan_sheet.blocks.items():
+            v = np.asarray(vals[key], dtype=object).reshape(block.nrows, block.ncols)
+            for i, j in block.cells():
+                sheet.cells[(block.row + i, block.col + j)] = _cell(L, key, i, j, _plain(v[i, j]))
+        sheets.append(sheet)
+    names = {name: L[key].range(frm=None, absolute=True) for name, key in L.names.items()}
+    return Book(sheets, names, L, _properties(scenario), records[0].fwd.loss)
+
+
+def _cell(L, key, i, j, value):
+    kind = key[0]
+    if kind in INPUT_NUMBERS:
+        return Cell("input", value, style="input")
+    if kind in INPUT_TEXT:
+        return Cell("input", value, style="input_text")
+    if kind in CONSTANTS or (kind == "h_prev" and key[1] == 1):
+        return Cell("const", value, style="const")
+    return Cell("formula", value, formula_text(L, key, i, j),
+                style="calc_text" if isinstance(value, str) else "calc")
+
+
+def _plain(v):
+    if isinstance(v, (np.floating, np.integer)):
+        return float(v)
+    return v
+
+
+def _properties(sc):
+    return {
+        "title": f"rnn-sheet: {sc.word}",
+        "subject": f"Character RNN ({sc.model} model) on {sc.word!r}",
+        "comments": f"Built by rnn-sheet {__version__}",
+    }

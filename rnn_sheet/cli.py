@@ -1,0 +1,72 @@
+"""The rnn-sheet command: argument parsing and messages only."""
+import sys
+
+import click
+
+from . import __version__
+from .book import build_book
+from .output import output_paths, parse_formats, safe_stem, write_atomically
+from .scenario import InputError, list_templates, make_scenario
+from .xlsx import write_xlsx
+
+WRITERS = {"xlsx": write_xlsx}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rnn-sheet")
+def main():
+    """Build spreadsheets of live formulas that teach recurrent neural networks."""
+
+
+@main.command()
+@click.argument("word")
+@click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
+@click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
+@click.option("--model", type=click.Choice(["article", "standard"]),
+              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn.")
+@click.option("--seed", type=int, help="Seed for random weights (default 0).")
+@click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
+@click.option("--lr", type=float, help="Learning rate of the SGD update (default 0.1).")
+@click.option("--epochs", type=int, help="Training epochs shown on a Training sheet (default 0).")
+@click.option("--clip", type=float, help="Clip every gradient entry to [-CLIP, CLIP] before updates.")
+@click.option("--loss", "loss_mode", type=click.Choice(["all", "last"]),
+              help="all: every step's prediction counts (default); last: only the final one.")
+@click.option("--format", "fmt", default="xlsx", show_default=True, help="xlsx, ods, xlsx,ods or all.")
+@click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT).")
+@click.option("--no-template", is_flag=True, help="Ignore templates/WORD.toml even if it exists.")
+def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, fmt, out, no_template):
+    """Build the workbook for WORD (or for the template named WORD)."""
+    formats = parse_formats(fmt)
+    sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
+                       lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode,
+                       use_template=not no_template)
+    paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
+    book = build_book(sc)
+    for fmt_name, path in zip(formats, paths):
+        write_atomically(path, lambda tmp, f=fmt_name: WRITERS[f](book, tmp))
+        click.echo(f"wrote {path}")
+    click.echo(f"total loss {book.loss:.6f}")
+
+
+@main.command()
+def templates():
+    """List the scenario templates."""
+    for name, description in list_templates().items():
+        click.echo(f"{name:12} {description}")
+
+
+def run(argv=None):
+    """Entry point: one line on stderr and exit 2 for any bad input, never a traceback."""
+    try:
+        main.main(args=argv, prog_name="rnn-sheet", standalone_mode=False)
+    except InputError as e:
+        click.echo(f"rnn-sheet: error: {e}", err=True)
+        sys.exit(2)
+    except click.UsageError as e:
+        click.echo(f"rnn-sheet: error: {e.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("rnn-sheet: aborted", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)

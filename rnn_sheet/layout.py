@@ -1,0 +1,197 @@
+"""Where every quantity lives: sheets, blocks of cells, labels and the defined names.
+
+A quantity is keyed by (kind, t): kind names the equation ("h", "dWxh_t", ...), t is the time step
+(1-based) or None for a parameter. formulas.py gives each kind its formula; book.py joins the two
+with the engine's values.
+"""
+from dataclasses import dataclass, field
+
+from .grid import Block
+
+LABEL_COL = 0      # column A holds band titles and notes
+FIRST_COL = 1
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    kind: str                       # parameters / forward / backward / summary / training
+    labels: list = field(default_factory=list)      # (row, col, text, style)
+    blocks: dict = field(default_factory=dict)      # key -> Block
+    row: int = 0                    # next free row
+    width: int = 1                  # columns used
+
+    def label(self, row, col, text, style="label"):
+        self.labels.append((row, col, text, style))
+        self.width = max(self.width, col + 1)
+
+    def title(self, text, subtitle=None):
+        self.label(self.row, 0, text, "title")
+        self.row += 1
+        if subtitle:
+            self.label(self.row, 0, subtitle, "note")
+            self.row += 1
+        self.row += 1
+
+    def band(self, title, parts, note=None):
+        """Lay parts left to right under a band title: Part blocks, or str operators such as '×'."""
+        self.label(self.row, LABEL_COL, title, "band")
+        if note:
+            self.label(self.row + 1, LABEL_COL, note, "note")
+        top = self.row + (3 if note else 2)
+        col, height = FIRST_COL, 1
+        for part in parts:
+            if isinstance(part, str):
+                self.label(top + 2, col, part, "op")
+                col += 1
+                continue
+            if part.row_labels:
+                for i, text in enumerate(part.row_labels):
+                    self.label(top + 2 + i, col, text, "rowlabel")
+                col += 1
+            self.label(top, col, part.caption, "caption")
+            for j, text in enumerate(part.col_labels or []):
+                self.label(top + 1, col + j, text, "collabel")
+            self.blocks[part.key] = Block(self.name, top + 2, col, part.nrows, part.ncols)
+            col += part.ncols + 1
+            height = max(height, part.nrows)
+        self.width = max(self.width, col)
+        self.row = top + 2 + height + 1
+        return [self.blocks[p.key] for p in parts if not isinstance(p, str)]
+
+
+@dataclass
+class Part:
+    key: tuple
+    caption: str
+    nrows: int
+    ncols: int = 1
+    row_labels: list | None = None
+    col_labels: list | None = None
+
+
+@dataclass
+class Layout:
+    model: str
+    T: int
+    V: int
+    H: int
+    vocab: str
+    sheets: list = field(default_factory=list)
+    where: dict = field(default_factory=dict)       # key -> Block
+    names: dict = field(default_factory=dict)       # defined name -> key
+
+    def add(self, sheet):
+        self.sheets.append(sheet)
+        self.where.update(sheet.blocks)
+        return sheet
+
+    def __getitem__(self, key):
+        return self.where[key]
+
+
+def show_char(c):
+    """A label for a character; a space would be invisible."""
+    return "␣" if c == " " else c
+
+
+def units(n, prefix="h"):
+    return [f"{prefix}{i + 1}" for i in range(n)]
+
+
+def plan(scenario, backward=True):
+    V, H, T = len(scenario.vocab), scenario.hidden, scenario.T
+    L = Layout(scenario.model, T, V, H, scenario.vocab)
+    letters = [show_char(c) for c in scenario.vocab]
+    L.add(parameters_sheet(L, scenario, letters))
+    for t in range(1, T + 1):
+        L.add(forward_sheet(L, t, letters))
+    L.add(summary_sheet(L))
+    if backward:
+        from . import layout_backward
+        layout_backward.add_sheets(L, scenario, letters)
+    return L
+
+
+def parameters_sheet(L, sc, letters):
+    S = SheetPlan("Parameters", "parameters")
+    S.title("Parameters: the inputs of the network",
+            "Yellow cells are inputs: edit a weight, a letter or lr and every sheet recomputes.")
+    V, H = L.V, L.H
+    S.band("Vocabulary and one-hot encoding", [
+        Part(("vocab", None), "letter", V),
+        Part(("onehot", None), "one-hot code", V, V, col_labels=letters)])
+    S.band("The word: input x_t is letter t, target is letter t+1", [
+        Part(("word", None), "letter", L.T + 1, row_labels=[f"{i + 1}" for i in range(L.T + 1)])])
+    article = L.model == "article"
+    parts = [Part(("Wxh", None), "Wxh (hidden × vocabulary)", H, V, units(H), letters), "  "]
+    if article:
+        parts += [Part(("Whh", None), "Whh (1×1)", 1), Part(("bh", None), "bias (1×1)", 1)]
+    else:
+        parts += [Part(("Whh", None), "Whh (hidden × hidden)", H, H, units(H), units(H)),
+                  Part(("bh", None), "bh", H, row_labels=units(H))]
+    S.band("Input and recurrent weights", parts)
+    parts = [Part(("Why", None), "Why (vocabulary × hidden)", V, H, letters, units(H))]
+    if not article:
+        parts.append(Part(("by", None), "by", V, row_labels=letters))
+    parts.append(Part(("lr", None), "learning rate lr", 1))
+    S.band("Output weights and learning rate", parts)
+    for name in ("Wxh", "Whh", "bh", "Why", "by", "lr", "vocab"):
+        if (name, None) in S.blocks:
+            L.names[name] = (name, None)
+    return S
+
+
+def forward_sheet(L, t, letters):
+    V, H, T = L.V, L.H, L.T
+    S = SheetPlan(f"Step {t}", "forward")
+    S.title(f"Time step {t} of {T}: forward propagation",
+            "Every number is a live formula; matrices are linked to the Parameters sheet.")
+    S.label(S.row - 1, 0, "input x_t / target", "label")
+    S.blocks[("char_in", t)] = Block(S.name, S.row - 1, 1, 1, 1)
+    S.blocks[("char_target", t)] = Block(S.name, S.row - 1, 2, 1, 1)
+    S.row += 1
+    prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
+    S.band("Wxh · x_t: the input letter through the input weights", [
+        Part(("Wxh_link", t), "Wxh", H, V, units(H), letters), "×",
+        Part(("x", t), "x_t", V, row_labels=letters), "=",
+        Part(("wx", t), "Wxh·x_t", H)])
+    if L.model == "article":
+        parts = [Part(("Whh_link", t), "Whh", 1), "×", Part(("h_prev", t), "h(t-1)", H), "+",
+                 Part(("bh_link", t), "bias", 1), "=", Part(("wh", t), "Whh·h(t-1)+bias", H)]
+    else:
+        parts = [Part(("Whh_link", t), "Whh", H, H, units(H), units(H)), "×",
+                 Part(("h_prev", t), "h(t-1)", H), "+", Part(("bh_link", t), "bh", H), "=",
+                 Part(("wh", t), "Whh·h(t-1)+bh", H)]
+    S.band("Whh · h(t-1) + bias: the memory of the previous step", parts, prev)
+    S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
+        Part(("a", t), "sum", H, row_labels=units(H)), "→", Part(("h", t), "h_t = tanh", H)])
+    parts = [Part(("Why_link", t), "Why", V, H, letters, units(H)), "×", Part(("h_copy", t), "h_t", H)]
+    if L.model == "standard":
+        parts += ["+", Part(("by_link", t), "by", V)]
+    parts += ["=", Part(("y", t), "y_t", V)]
+    S.band("y_t = Why · h_t" + (" + by" if L.model == "standard" else "") + ": scores for each letter", parts)
+    S.band("softmax(y_t): probability of each letter, prediction and loss", [
+        Part(("ymax", t), "max(y_t)", 1), Part(("e", t), "exp(y_t - max)", V, row_labels=letters),
+        Part(("esum", t), "sum of exp", 1), Part(("p", t), "p_t = softmax", V),
+        Part(("target", t), "target one-hot", V), Part(("pred", t), "predicted", 1),
+        Part(("loss_t", t), "loss_t = -ln p(target)", 1)])
+    for kind in ("x", "h", "y", "p"):
+        L.names[f"{kind}_{t}"] = (kind, t)
+    L.names[f"loss_{t}"] = ("loss_t", t)
+    return S
+
+
+def summary_sheet(L):
+    T = L.T
+    S = SheetPlan("Summary", "summary")
+    S.title("Summary: what the network predicts at each time step",
+            "The total loss is the sum of the cross-entropy loss of every step.")
+    S.band("Per time step", [
+        Part(("sum_in", None), "input", T, row_labels=[f"t={t}" for t in range(1, T + 1)]),
+        Part(("sum_target", None), "target", T), Part(("sum_pred", None), "predicted", T),
+        Part(("sum_ptarget", None), "p(target)", T), Part(("sum_loss", None), "loss_t", T)])
+    S.band("Whole word", [Part(("predicted_text", None), "predicted letters", 1),
+                          Part(("loss", None), "total loss", 1)])
+    L.names["loss"] = ("loss", None)
+    return S
