@@ -68,10 +68,10 @@ def _cell(L, key, i, j, value):
         return Cell("input", value, style="input")
     if kind in INPUT_TEXT:
         return Cell("input", value, style="input_text")
-    if kind in CONSTANTS or (kind == "h_prev" and key[1] == 1):
+    text = None if kind in CONSTANTS else formula_text(L, key, i, j)
+    if text is None:
         return Cell("const", value, style="const")
-    return Cell("formula", value, formula_text(L, key, i, j),
-                style="calc_text" if isinstance(value, str) else "calc")
+    return Cell("formula", value, text, style="calc_text" if isinstance(value, str) else "calc")
 
 
 def _plain(v):

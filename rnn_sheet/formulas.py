@@ -1,7 +1,8 @@
 """The text of every formula in the workbook, one function per quantity.
 
 Each function gets the layout, the time step t and the cell (i, j) inside its block, and returns the
-formula in Excel syntax without the leading '='. Only functions that Excel, LibreOffice Calc and
+formula in Excel syntax without the leading '=', or None where the cell is a constant (a zero
+state before the first step, say). Only functions that Excel, LibreOffice Calc and
 Google Sheets evaluate alike in a plain cell: MMULT of a row by a column (a 1x1 result), SUMPRODUCT of
 ranges of one orientation, EXP, LN, TANH, MAX, SUM, INDEX, MATCH, IF, EXACT. No array formulas, no
 TRANSPOSE, no 3D references (see shared/notes/spreadsheet-engines.md).
@@ -71,7 +72,7 @@ def wx(L, t, i, j):
 @formula("h_prev")
 def h_prev(L, t, i, j):
     if t == 1:
-        return "0"
+        return None
     return L[("h", t - 1)].ref(i, 0, frm=f"Step {t}")
 
 
@@ -165,3 +166,6 @@ def predicted_text(L, t, i, j):
 @formula("loss")
 def loss(L, t, i, j):
     return f"SUM({L[('sum_loss', None)].range()})"
+
+
+from . import formulas_backward  # noqa: E402,F401  (registers the backward formulas)

@@ -77,6 +77,7 @@ class Layout:
     V: int
     H: int
     vocab: str
+    loss_mode: str = "all"
     sheets: list = field(default_factory=list)
     where: dict = field(default_factory=dict)       # key -> Block
     names: dict = field(default_factory=dict)       # defined name -> key
@@ -88,6 +89,10 @@ class Layout:
 
     def __getitem__(self, key):
         return self.where[key]
+
+    def counted(self, t):
+        """Does step t's prediction enter the loss?"""
+        return self.loss_mode == "all" or t == self.T
 
 
 def show_char(c):
@@ -101,7 +106,7 @@ def units(n, prefix="h"):
 
 def plan(scenario, backward=True):
     V, H, T = len(scenario.vocab), scenario.hidden, scenario.T
-    L = Layout(scenario.model, T, V, H, scenario.vocab)
+    L = Layout(scenario.model, T, V, H, scenario.vocab, scenario.loss_mode)
     letters = [show_char(c) for c in scenario.vocab]
     L.add(parameters_sheet(L, scenario, letters))
     for t in range(1, T + 1):

@@ -127,3 +127,6 @@ def _predicted_text(c, t):
 @value("loss")
 def _loss(c, t):
     return c.F.loss
+
+
+from . import values_backward  # noqa: E402,F401  (registers the backward values)

@@ -1,0 +1,95 @@
+"""Formulas of the backward sheets (one per time step) and of the Gradients sheet."""
+from .formulas import FORMULAS, formula
+
+
+def _link(kind, source, param=False):
+    """A copy of a forward quantity (or a parameter) shown beside the backward computation."""
+    def link(L, t, i, j):
+        return L[(source, None if param else t)].ref(i, j, frm=f"Back {t}")
+    FORMULAS[kind] = link
+
+
+_link("b_p", "p")
+_link("b_target", "target")
+_link("b_h", "h")
+_link("b_x", "x")
+_link("b_hprev", "h_prev")
+_link("b_Why", "Why", param=True)
+_link("b_Whh", "Whh", param=True)
+
+
+def _at(L, kind, t):
+    return L[(kind, t)]
+
+
+@formula("dy")
+def dy(L, t, k, j):
+    if not L.counted(t):
+        return None
+    return f"{_at(L, 'b_p', t).ref(k)}-{_at(L, 'b_target', t).ref(k)}"
+
+
+@formula("dWhy_t")
+def dWhy_t(L, t, k, j):
+    return f"{_at(L, 'dy', t).ref(k)}*{_at(L, 'b_h', t).ref(j)}"
+
+
+@formula("dby_t")
+def dby_t(L, t, k, j):
+    return _at(L, "dy", t).ref(k)
+
+
+@formula("dh_in")
+def dh_in(L, t, i, j):
+    if t == L.T:
+        return None
+    return _at(L, "dh_out", t + 1).ref(i, frm=f"Back {t}")
+
+
+@formula("dh")
+def dh(L, t, i, j):
+    # Column i of Why against dy: Whyᵀ·dy without TRANSPOSE, both ranges vertical.
+    return f"SUMPRODUCT({_at(L, 'b_Why', t).col_range(i)},{_at(L, 'dy', t).range()})+{_at(L, 'dh_in', t).ref(i)}"
+
+
+@formula("da")
+def da(L, t, i, j):
+    return f"(1-{_at(L, 'b_h', t).ref(i)}^2)*{_at(L, 'dh', t).ref(i)}"
+
+
+@formula("dWxh_t")
+def dWxh_t(L, t, i, j):
+    return f"{_at(L, 'da', t).ref(i)}*{_at(L, 'b_x', t).ref(j)}"
+
+
+@formula("dWhh_t")
+def dWhh_t(L, t, i, j):
+    if L.model == "article":
+        return f"SUMPRODUCT({_at(L, 'da', t).range()},{_at(L, 'b_hprev', t).range()})"
+    return f"{_at(L, 'da', t).ref(i)}*{_at(L, 'b_hprev', t).ref(j)}"
+
+
+@formula("dbh_t")
+def dbh_t(L, t, i, j):
+    if L.model == "article":
+        return f"SUM({_at(L, 'da', t).range()})"
+    return _at(L, "da", t).ref(i)
+
+
+@formula("dh_out")
+def dh_out(L, t, i, j):
+    if L.model == "article":
+        return f"{_at(L, 'b_Whh', t).ref()}*{_at(L, 'da', t).ref(i)}"
+    return f"SUMPRODUCT({_at(L, 'b_Whh', t).col_range(i)},{_at(L, 'da', t).range()})"
+
+
+def _total(kind):
+    """Gradients: the sum of every backward sheet's contribution (a plain '+' chain: SUM takes at
+    most 255 arguments in Excel, and 3D references are not portable)."""
+    def total(L, t, i, j):
+        return "+".join(L[(kind, s)].ref(i, j, frm="Gradients") for s in range(1, L.T + 1))
+    return total
+
+
+for _name in ("Wxh", "Whh", "bh", "Why", "by"):
+    FORMULAS[f"d{_name}"] = _total(f"d{_name}_t")

@@ -1,0 +1,2 @@
+def add_sheets(L, sc, letters):
+    pass
