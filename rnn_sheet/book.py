@@ -13,7 +13,7 @@ from .formulas import text as formula_text
 from .layout import plan
 from .values import values
 
-INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr"}
+INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
 INPUT_TEXT = {"vocab", "word"}
 CONSTANTS = {"onehot"}
 
@@ -43,9 +43,10 @@ class Book:
     loss: float
 
 
-def build_book(scenario, backward=False):
+def build_book(scenario, backward=True):
+    # The Update sheet always shows one step; the Training sheet shows `epochs` of them.
     records = train(scenario.params, scenario.inputs, scenario.targets, scenario.lr,
-                    scenario.epochs, scenario.clip, scenario.loss_mode)
+                    max(scenario.epochs, 1), scenario.clip, scenario.loss_mode)
     L = plan(scenario, backward=backward)
     vals = values(L, scenario, records)
     sheets = []

@@ -165,7 +165,7 @@ class Epoch:
     grads: dict      # after clipping: what the update uses
 
 
-def train(P, inputs, targets, lr, epochs=0, clip_at=None, loss_mode="all"):
+def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all"):
     """Record k holds the weights after k SGD steps on the whole word (k = 0..epochs),
     with their forward pass, backward pass and the (clipped) gradients the next step uses."""
     out = []

@@ -134,6 +134,8 @@ def pred(L, t, i, j):
 
 @formula("loss_t")
 def loss_t(L, t, i, j):
+    if not L.counted(t):
+        return None     # --loss last: only the final prediction is scored
     return f"-LN(SUMPRODUCT({L[('p', t)].range()},{L[('target', t)].range()}))"
 
 
@@ -168,4 +170,4 @@ def loss(L, t, i, j):
     return f"SUM({L[('sum_loss', None)].range()})"
 
 
-from . import formulas_backward  # noqa: E402,F401  (registers the backward formulas)
+from . import formulas_backward, formulas_training  # noqa: E402,F401  (register their formulas)

@@ -20,6 +20,7 @@ class SheetPlan:
     blocks: dict = field(default_factory=dict)      # key -> Block
     row: int = 0                    # next free row
     width: int = 1                  # columns used
+    chart_anchor: tuple | None = None
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -46,15 +47,16 @@ class SheetPlan:
                 col += 1
                 continue
             if part.row_labels:
-                for i, text in enumerate(part.row_labels):
-                    self.label(top + 2 + i, col, text, "rowlabel")
                 col += 1
             self.label(top, col, part.caption, "caption")
             for j, text in enumerate(part.col_labels or []):
                 self.label(top + 1, col + j, text, "collabel")
-            self.blocks[part.key] = Block(self.name, top + 2, col, part.nrows, part.ncols)
+            self.blocks[part.key] = Block(self.name, top + 2 + part.offset, col, part.nrows, part.ncols)
+            if part.row_labels:
+                for i, text in enumerate(part.row_labels):
+                    self.label(top + 2 + part.offset + i, col - 1, text, "rowlabel")
             col += part.ncols + 1
-            height = max(height, part.nrows)
+            height = max(height, part.nrows + part.offset)
         self.width = max(self.width, col)
         self.row = top + 2 + height + 1
         return [self.blocks[p.key] for p in parts if not isinstance(p, str)]
@@ -68,6 +70,7 @@ class Part:
     ncols: int = 1
     row_labels: list | None = None
     col_labels: list | None = None
+    offset: int = 0          # rows below the band's first row, to line up time steps
 
 
 @dataclass
@@ -78,6 +81,8 @@ class Layout:
     H: int
     vocab: str
     loss_mode: str = "all"
+    epochs: int = 0
+    clip: float | None = None
     sheets: list = field(default_factory=list)
     where: dict = field(default_factory=dict)       # key -> Block
     names: dict = field(default_factory=dict)       # defined name -> key
@@ -140,8 +145,10 @@ def parameters_sheet(L, sc, letters):
     if not article:
         parts.append(Part(("by", None), "by", V, row_labels=letters))
     parts.append(Part(("lr", None), "learning rate lr", 1))
+    if sc.clip:
+        parts.append(Part(("clip", None), "clip gradients to ±", 1))
     S.band("Output weights and learning rate", parts)
-    for name in ("Wxh", "Whh", "bh", "Why", "by", "lr", "vocab"):
+    for name in ("Wxh", "Whh", "bh", "Why", "by", "lr", "clip", "vocab"):
         if (name, None) in S.blocks:
             L.names[name] = (name, None)
     return S

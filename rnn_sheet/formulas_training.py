@@ -1,0 +1,216 @@
+"""Formulas of the Update and Training sheets: the compact, time-major network blocks.
+
+Rows are time steps, so every product is a SUMPRODUCT of two rows (weights row · state row) or of
+two columns (summing over time for a gradient); Whyᵀ and Whhᵀ are laid out as linked copies so no
+formula needs TRANSPOSE.
+"""
+from .formulas import FORMULAS, formula
+
+PARAMS = ("Wxh", "Whh", "bh", "Why", "by")
+
+
+def _weights(L, slot, name):
+    return L[(f"{name}_new", None)] if slot == 0 else L[(f"cw_{name}", slot)]
+
+
+def _table(L, kind, slot):
+    return L[(kind, min(slot, 1))]
+
+
+def _clipped(L, expr, frm):
+    if not L.clip:
+        return expr
+    c = L[("clip", None)].ref(frm=frm)
+    return f"MAX(-{c},MIN({c},{expr}))"
+
+
+def _param(L, name, frm, i=0, j=0):
+    return L[(name, None)].ref(i, j, frm=frm)
+
+
+# --- Update sheet -------------------------------------------------------------------------------
+
+def _new(name):
+    def new(L, t, i, j):
+        grad = L[(f"d{name}", None)].ref(i, j, frm="Update")
+        return f"{_param(L, name, 'Update', i, j)}-{_param(L, 'lr', 'Update')}*{_clipped(L, grad, 'Update')}"
+    return new
+
+
+def _next_epoch(name):
+    def weights(L, k, i, j):
+        frm = L[("c_H", k)].sheet
+        if k == 1:
+            return L[(f"{name}_new", None)].ref(i, j, frm=frm)
+        prev, grad = _weights(L, k - 1, name), L[(f"c_g_{name}", k - 1)]
+        return f"{prev.ref(i, j)}-{_param(L, 'lr', frm)}*{grad.ref(i, j)}"
+    return weights
+
+
+for _name in PARAMS:
+    FORMULAS[f"{_name}_new"] = _new(_name)
+    FORMULAS[f"cw_{_name}"] = _next_epoch(_name)
+
+
+@formula("loss_before")
+def loss_before(L, t, i, j):
+    return L[("loss", None)].ref(frm="Update")
+
+
+@formula("loss_next")
+def loss_next(L, t, i, j):
+    return L[("c_loss", 0)].ref()
+
+
+@formula("loss_change")
+def loss_change(L, t, i, j):
+    return f"{L[('loss_next', None)].ref()}-{L[('loss_before', None)].ref()}"
+
+
+# --- the compact network block ------------------------------------------------------------------
+
+def _one_hot_row(offset):
+    def one_hot(L, slot, r, k):
+        frm = L[("c_X", slot)].sheet
+        vocab, word = L[("vocab", None)].ref(k, frm=frm), L[("word", None)].ref(r + offset, frm=frm)
+        return f"IF(EXACT({vocab},{word}),1,0)"
+    return one_hot
+
+
+FORMULAS["c_X"] = _one_hot_row(0)
+FORMULAS["c_TGT"] = _one_hot_row(1)
+
+
+@formula("c_H")
+def c_H(L, slot, r, i):
+    if r == 0:
+        return None
+    H, X = L[("c_H", slot)], _table(L, "c_X", slot)
+    Wxh, Whh, bh = (_weights(L, slot, n) for n in ("Wxh", "Whh", "bh"))
+    if L.model == "article":
+        rec = f"{Whh.ref()}*{H.ref(r - 1, i)}+{bh.ref()}"
+    else:
+        rec = f"SUMPRODUCT({Whh.row_range(i)},{H.row_range(r - 1)})+{bh.ref(i)}"
+    return f"TANH(SUMPRODUCT({Wxh.row_range(i)},{X.row_range(r - 1)})+{rec})"
+
+
+@formula("c_Y")
+def c_Y(L, slot, t, k):
+    Why, H = _weights(L, slot, "Why"), L[("c_H", slot)]
+    out = f"SUMPRODUCT({Why.row_range(k)},{H.row_range(t + 1)})"
+    return out + (f"+{_weights(L, slot, 'by').ref(k)}" if L.model == "standard" else "")
+
+
+@formula("c_M")
+def c_M(L, slot, t, j):
+    return f"MAX({L[('c_Y', slot)].row_range(t)})"
+
+
+@formula("c_S")
+def c_S(L, slot, t, j):
+    return f"SUMPRODUCT(EXP({L[('c_Y', slot)].row_range(t)}-{L[('c_M', slot)].ref(t)}))"
+
+
+@formula("c_P")
+def c_P(L, slot, t, k):
+    return f"EXP({L[('c_Y', slot)].ref(t, k)}-{L[('c_M', slot)].ref(t)})/{L[('c_S', slot)].ref(t)}"
+
+
+@formula("c_L")
+def c_L(L, slot, t, j):
+    if not L.counted(t + 1):
+        return None
+    return f"-LN(SUMPRODUCT({L[('c_P', slot)].row_range(t)},{_table(L, 'c_TGT', slot).row_range(t)}))"
+
+
+@formula("c_pred")
+def c_pred(L, slot, t, j):
+    P = L[("c_P", slot)].row_range(t)
+    return f"INDEX({L[('vocab', None)].range(frm=L[('c_P', slot)].sheet)},MATCH(MAX({P}),{P},0))"
+
+
+@formula("c_loss")
+def c_loss(L, slot, i, j):
+    return f"SUM({L[('c_L', slot)].range()})"
+
+
+@formula("c_text")
+def c_text(L, slot, i, j):
+    preds = L[("c_pred", slot)]
+    return "&".join(preds.ref(t) for t in range(preds.nrows))
+
+
+@formula("c_dY")
+def c_dY(L, slot, t, k):
+    if not L.counted(t + 1):
+        return None
+    return f"{L[('c_P', slot)].ref(t, k)}-{_table(L, 'c_TGT', slot).ref(t, k)}"
+
+
+def _transposed(name):
+    def link(L, slot, i, j):
+        return _weights(L, slot, name).ref(j, i)
+    return link
+
+
+FORMULAS["c_WhyT"] = _transposed("Why")
+FORMULAS["c_WhhT"] = _transposed("Whh")
+
+
+@formula("c_dH")
+def c_dH(L, slot, t, i):
+    dY, dA = L[("c_dY", slot)], L[("c_dA", slot)]
+    out = f"SUMPRODUCT({L[('c_WhyT', slot)].row_range(i)},{dY.row_range(t)})"
+    if t == L.T - 1:
+        return out
+    if L.model == "article":
+        return out + f"+{_weights(L, slot, 'Whh').ref()}*{dA.ref(t + 1, i)}"
+    return out + f"+SUMPRODUCT({L[('c_WhhT', slot)].row_range(i)},{dA.row_range(t + 1)})"
+
+
+@formula("c_dA")
+def c_dA(L, slot, t, i):
+    return f"(1-{L[('c_H', slot)].ref(t + 1, i)}^2)*{L[('c_dH', slot)].ref(t, i)}"
+
+
+def _sum_over_time(L, slot, i, j, name):
+    dA, dY, H, X = L[("c_dA", slot)], L[("c_dY", slot)], L[("c_H", slot)], _table(L, "c_X", slot)
+    T, article = L.T, L.model == "article"
+    h_prev, h = (lambda c: H.span(0, c, T - 1, c)), (lambda c: H.span(1, c, T, c))
+    if name == "Wxh":
+        return f"SUMPRODUCT({dA.col_range(i)},{X.col_range(j)})"
+    if name == "Whh":
+        return (f"SUMPRODUCT({dA.range()},{H.span(0, 0, T - 1, L.H - 1)})" if article
+                else f"SUMPRODUCT({dA.col_range(i)},{h_prev(j)})")
+    if name == "bh":
+        return f"SUM({dA.range()})" if article else f"SUM({dA.col_range(i)})"
+    if name == "Why":
+        return f"SUMPRODUCT({dY.col_range(i)},{h(j)})"
+    return f"SUM({dY.col_range(i)})"
+
+
+def _gradient(name):
+    def gradient(L, slot, i, j):
+        return _clipped(L, _sum_over_time(L, slot, i, j, name), L[("c_H", slot)].sheet)
+    return gradient
+
+
+for _name in PARAMS:
+    FORMULAS[f"c_g_{_name}"] = _gradient(_name)
+
+
+# --- Training summary ---------------------------------------------------------------------------
+
+@formula("epoch_no")
+def epoch_no(L, t, e, j):
+    return None
+
+
+@formula("loss_epochs")
+def loss_epochs(L, t, e, j):
+    return L[("loss", None)].ref(frm="Training") if e == 0 else L[("c_loss", e)].ref()
+
+
+@formula("pred_epochs")
+def pred_epochs(L, t, e, j):
+    return L[("predicted_text", None)].ref(frm="Training") if e == 0 else L[("c_text", e)].ref()

@@ -1,0 +1,322 @@
+"""OpenDocument spreadsheets: write a Book as .ods with odfpy, and read cells and names back.
+
+The Book holds formulas in Excel syntax; .ods wants OpenFormula ("of:=TANH([.B3])", ';' between
+arguments, "[$'Step 1'.C4]" across sheets). The translation works on openpyxl's formula tokens, so
+string literals pass through untouched and only references and separators change.
+"""
+import io
+import math
+import re
+import zipfile
+import xml.etree.ElementTree as ET
+
+from odf import dc, number, style, table, teletype, text
+from odf.namespaces import OFFICENS, TABLENS, TEXTNS
+from odf.opendocument import OpenDocumentSpreadsheet
+from openpyxl.formula.tokenizer import Token, Tokenizer
+
+from .grid import a1
+from .styles import STYLES, column_width
+
+# Fixed zip entry times: the same Book gives a byte-identical file.
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+_CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
+_REF = re.compile(rf"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>{_CELL}|\$?[A-Za-z]{{1,3}}|\$?\d+)"
+                  rf"(?::(?P<b>{_CELL}|\$?[A-Za-z]{{1,3}}|\$?\d+))?$")
+
+
+# --- formulas -------------------------------------------------------------------------------------
+
+def odf_ref(ref, absolute_sheet=True):
+    """'Step 1'!$J$9:$J$12 -> $'Step 1'.$J$9:.$J$12 (the body of [...] or a cell-range-address).
+    Returns None for anything that is not a plain reference (a defined name, say)."""
+    m = _REF.match(ref)
+    if not m or (m["b"] is None and not re.fullmatch(_CELL, m["a"])):
+        return None
+    sheet = m["sheet"]
+    start = ("$" if absolute_sheet else "") + sheet if sheet else ""
+    out = f"{start}.{m['a']}"
+    return out + (f":.{m['b']}" if m["b"] else "")
+
+
+def to_openformula(formula):
+    """An Excel formula (with or without '=') as an OpenFormula attribute value."""
+    tokens = Tokenizer(formula if formula.startswith("=") else "=" + formula).items
+    out = []
+    for tok in tokens:
+        if tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
+            ref = odf_ref(tok.value)
+            out.append(f"[{ref}]" if ref else tok.value)
+        elif tok.type == Token.OPERAND and tok.subtype == Token.LOGICAL:
+            out.append(tok.value.upper() + "()")
+        elif tok.type == Token.SEP:
+            # Inside an inline array Excel's ',' / ';' (column / row) become ';' / '|'.
+            if tok.subtype == Token.ROW:
+                out.append("|")
+            else:
+                out.append(";")
+        else:
+            out.append(tok.value)
+    return "of:=" + "".join(out)
+
+
+def range_address(ref):
+    """A defined name's target as table:cell-range-address."""
+    addr = odf_ref(ref)
+    if addr is None:
+        raise ValueError(f"not a cell range: {ref!r}")
+    return addr
+
+
+# --- styles ---------------------------------------------------------------------------------------
+
+def _number_style(name, fmt):
+    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+    ns = number.NumberStyle(name=name)
+    ns.addElement(number.Number(decimalplaces=decimals, minintegerdigits=1))
+    return ns
+
+
+def _cell_style(name, spec, data_style=None):
+    st = style.Style(name=name, family="table-cell", parentstylename="Default")
+    if data_style:
+        st.setAttribute("datastylename", data_style)
+    cell = {}
+    if "bg_color" in spec:
+        cell["backgroundcolor"] = spec["bg_color"]
+    if spec.get("border"):
+        cell["border"] = f"0.74pt solid {spec.get('border_color', '#000000')}"
+    elif spec.get("bottom"):
+        cell["borderbottom"] = "0.74pt solid #000000"
+    if "align" in spec:
+        cell["textalignsource"] = "fix"
+    if cell:
+        st.addElement(style.TableCellProperties(**cell))
+    if "align" in spec:
+        st.addElement(style.ParagraphProperties(textalign={"right": "end"}.get(spec["align"], spec["align"])))
+    txt = {}
+    if spec.get("bold"):
+        txt.update(fontweight="bold", fontweightasian="bold", fontweightcomplex="bold")
+    if spec.get("italic"):
+        txt.update(fontstyle="italic", fontstyleasian="italic", fontstylecomplex="italic")
+    if "font_size" in spec:
+        size = f"{spec['font_size']}pt"
+        txt.update(fontsize=size, fontsizeasian=size, fontsizecomplex=size)
+    if "font_color" in spec:
+        txt["color"] = spec["font_color"]
+    if txt:
+        st.addElement(style.TextProperties(**txt))
+    return st
+
+
+def _add_styles(doc):
+    default = style.Style(name="Default", family="table-cell")
+    doc.styles.addElement(default)
+    formats = {}
+    for name, spec in STYLES.items():
+        fmt = spec.get("num_format")
+        if fmt and fmt not in formats:
+            formats[fmt] = f"N{len(formats) + 1}"
+            doc.styles.addElement(_number_style(formats[fmt], fmt))
+        doc.styles.addElement(_cell_style(name, spec, formats.get(fmt)))
+
+
+def _column_style(doc, widths, chars):
+    if chars not in widths:
+        # Excel's column width unit: characters of about 7 px plus 5 px padding, at 96 px per inch.
+        widths[chars] = f"co{len(widths) + 1}"
+        st = style.Style(name=widths[chars], family="table-column")
+        st.addElement(style.TableColumnProperties(columnwidth=f"{(chars * 7 + 5) / 96:.4f}in",
+                                                  breakbefore="auto"))
+        doc.automaticstyles.addElement(st)
+    return widths[chars]
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+def _display(cell):
+    fmt = STYLES.get(cell.style, {}).get("num_format")
+    if fmt is None:
+        return repr(cell.value)
+    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+    return f"{cell.value:.{decimals}f}"
+
+
+def _table_cell(cell):
+    attrs = {"stylename": cell.style}
+    if cell.kind == "formula":
+        attrs["formula"] = to_openformula(cell.formula)
+    v = cell.value
+    if isinstance(v, bool):
+        attrs.update(valuetype="boolean", booleanvalue="true" if v else "false")
+        shown = "TRUE" if v else "FALSE"
+    elif isinstance(v, (int, float)):
+        if not math.isfinite(v):
+            return table.TableCell(**attrs)       # no cached value; a spreadsheet recomputes it
+        attrs.update(valuetype="float", value=repr(float(v)))
+        shown = _display(cell)
+    elif v is None:
+        return table.TableCell(**attrs)
+    else:
+        # User text stays text: a string cell, never parsed as a formula or a number.
+        attrs["valuetype"] = "string"
+        shown = str(v)
+    tc = table.TableCell(**attrs)
+    p = text.P()
+    teletype.addTextToElement(p, shown)      # keeps leading, trailing and repeated spaces
+    tc.addElement(p)
+    return tc
+
+
+def _sheet_table(doc, sheet, widths):
+    tbl = table.Table(name=sheet.name)
+    ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
+    col = 0
+    while col < ncols:
+        chars = column_width(sheet, col)
+        run = 1
+        while col + run < ncols and column_width(sheet, col + run) == chars:
+            run += 1
+        attrs = {"stylename": _column_style(doc, widths, chars)}
+        if run > 1:
+            attrs["numbercolumnsrepeated"] = run
+        tbl.addElement(table.TableColumn(**attrs))
+        col += run
+    rows = {}
+    for (r, c), cell in sheet.cells.items():
+        rows.setdefault(r, []).append((c, cell))
+    next_row = 0
+    for r in sorted(rows):
+        if r > next_row:
+            gap = table.TableRow(**({"numberrowsrepeated": r - next_row} if r - next_row > 1 else {}))
+            gap.addElement(table.TableCell())
+            tbl.addElement(gap)
+        tr = table.TableRow()
+        next_col = 0
+        for c, cell in sorted(rows[r], key=lambda item: item[0]):
+            if c > next_col:
+                tr.addElement(table.TableCell(**({"numbercolumnsrepeated": c - next_col} if c - next_col > 1 else {})))
+            tr.addElement(_table_cell(cell))
+            next_col = c + 1
+        tbl.addElement(tr)
+        next_row = r + 1
+    return tbl
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def write_ods(book, path):
+    doc = OpenDocumentSpreadsheet()
+    props = book.properties
+    for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):
+        if props.get(key):
+            doc.meta.addElement(element(text=props[key]))
+    _add_styles(doc)
+    widths = {}
+    for sheet in book.sheets:
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths))
+    if book.names:
+        named = table.NamedExpressions()
+        for name, ref in sorted(book.names.items()):
+            sheet = ref.rsplit("!", 1)[0]
+            named.addElement(table.NamedRange(name=name, cellrangeaddress=range_address(ref),
+                                              basecelladdress=range_address(f"{sheet}!$A$1")))
+        doc.spreadsheet.addElement(named)
+    buf = io.BytesIO()
+    doc.save(buf)
+    _restamp(buf.getvalue(), path)
+
+
+def _restamp(data, path):
+    """odfpy stamps every zip entry with the current time; rewrite them with a fixed one."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            dst.writestr(fixed, src.read(info))
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+# LibreOffice pads saved sheets with ~1M repeated empty rows and ~1K repeated empty columns;
+# repeats of cells that hold something are expanded only up to this many.
+MAX_REPEAT = 10_000
+
+_T, _O, _X = f"{{{TABLENS}}}", f"{{{OFFICENS}}}", f"{{{TEXTNS}}}"
+
+
+def _text(el):
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag == _X + "s":
+            parts.append(" " * int(child.get(_X + "c", "1")))
+        elif child.tag == _X + "tab":
+            parts.append("\t")
+        elif child.tag == _X + "line-break":
+            parts.append("\n")
+        else:
+            parts.append(_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _cell_value(el):
+    kind = el.get(_O + "value-type")
+    if kind in ("float", "percentage", "currency"):
+        return float(el.get(_O + "value"))
+    if kind == "boolean":
+        return el.get(_O + "boolean-value") == "true"
+    if kind in ("date", "time"):
+        return el.get(_O + "date-value") or el.get(_O + "time-value")
+    paragraphs = el.findall(_X + "p")
+    if kind == "string" and el.get(_O + "string-value") is not None:
+        return el.get(_O + "string-value")
+    if paragraphs:
+        return "\n".join(_text(p) for p in paragraphs)
+    return None
+
+
+def read_ods(path):
+    """Cells that hold something and the defined names of an .ods:
+    ({(sheet, "A1"): (formula or None, value)}, {name: "Sheet!$A$1:$B$2"})."""
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("content.xml"))
+    cells = {}
+    for tbl in root.iter(_T + "table"):
+        name = tbl.get(_T + "name")
+        row = 0
+        for tr in tbl.iter(_T + "table-row"):
+            rows = int(tr.get(_T + "number-rows-repeated", "1"))
+            found = _read_row(tr)
+            for r in range(row, row + min(rows, MAX_REPEAT) if found else row):
+                for c, content in found:
+                    cells[(name, a1(r, c))] = content
+            row += rows
+    names = {}
+    for nr in root.iter(_T + "named-range"):
+        names[nr.get(_T + "name")] = excel_ref(nr.get(_T + "cell-range-address"))
+    return cells, names
+
+
+def _read_row(tr):
+    found, col = [], 0
+    for tc in tr:
+        if tc.tag not in (_T + "table-cell", _T + "covered-table-cell"):
+            continue
+        cols = int(tc.get(_T + "number-columns-repeated", "1"))
+        formula, value = tc.get(_T + "formula"), _cell_value(tc)
+        if formula is not None or value is not None:
+            found += [(c, (formula, value)) for c in range(col, col + min(cols, MAX_REPEAT))]
+        col += cols
+    return found
+
+
+def excel_ref(address):
+    """$'Step 1'.$J$9:.$J$12 -> 'Step 1'!$J$9:$J$12 (one sheet per range, as we write them)."""
+    first, _, last = address.partition(":")
+    sheet, _, cell = first.lstrip("$").rpartition(".")
+    out = f"{sheet}!{cell}" if sheet else cell
+    if last:
+        out += ":" + last.rpartition(".")[2]
+    return out
