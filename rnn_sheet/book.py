@@ -16,6 +16,7 @@ from .values import values
 INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
 INPUT_TEXT = {"vocab", "word"}
 CONSTANTS = {"onehot"}
+ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "onehot"}
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Sheet:
     kind: str
     cells: dict = field(default_factory=dict)     # (row, col) -> Cell
     width: int = 1
+    widths: dict = field(default_factory=dict)    # col -> width, where not the default
+    charts: list = field(default_factory=list)    # dicts: title, categories, values (ranges), anchor
 
 
 @dataclass
@@ -51,7 +54,8 @@ def build_book(scenario, backward=True):
     vals = values(L, scenario, records)
     sheets = []
     for plan_sheet in L.sheets:
-        sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width)
+        sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width,
+                      widths={c: w for c, w in plan_sheet.widths.items() if c not in plan_sheet.wide}, charts=_charts(L, plan_sheet))
         for row, col, text, style in plan_sheet.labels:
             sheet.cells[(row, col)] = Cell("label", text, style=style)
         for key, block in plan_sheet.blocks.items():
@@ -63,6 +67,11 @@ def build_book(scenario, backward=True):
     return Book(sheets, names, L, _properties(scenario), records[0].fwd.loss)
 
 
+def _charts(L, plan_sheet):
+    return [{**chart, "categories": L[chart["categories"]].range(absolute=True),
+             "values": L[chart["values"]].range(absolute=True)} for chart in plan_sheet.charts]
+
+
 def _cell(L, key, i, j, value):
     kind = key[0]
     if kind in INPUT_NUMBERS:
@@ -72,7 +81,8 @@ def _cell(L, key, i, j, value):
     text = None if kind in CONSTANTS else formula_text(L, key, i, j)
     if text is None:
         return Cell("const", value, style="const")
-    return Cell("formula", value, text, style="calc_text" if isinstance(value, str) else "calc")
+    style = "calc_text" if isinstance(value, str) else "calc_int" if kind in ONE_HOT else "calc"
+    return Cell("formula", value, text, style=style)
 
 
 def _plain(v):

@@ -20,7 +20,9 @@ class SheetPlan:
     blocks: dict = field(default_factory=dict)      # key -> Block
     row: int = 0                    # next free row
     width: int = 1                  # columns used
-    chart_anchor: tuple | None = None
+    widths: dict = field(default_factory=dict)      # col -> width of operator and label columns
+    wide: set = field(default_factory=set)          # columns holding numbers somewhere
+    charts: list = field(default_factory=list)      # dicts: title, x key, y key, anchor
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -44,14 +46,17 @@ class SheetPlan:
         for part in parts:
             if isinstance(part, str):
                 self.label(top + 2, col, part, "op")
+                self.widths.setdefault(col, 3)
                 col += 1
                 continue
             if part.row_labels:
+                self.widths.setdefault(col, 5)
                 col += 1
             self.label(top, col, part.caption, "caption")
             for j, text in enumerate(part.col_labels or []):
                 self.label(top + 1, col + j, text, "collabel")
             self.blocks[part.key] = Block(self.name, top + 2 + part.offset, col, part.nrows, part.ncols)
+            self.wide.update(range(col, col + part.ncols))
             if part.row_labels:
                 for i, text in enumerate(part.row_labels):
                     self.label(top + 2 + part.offset + i, col - 1, text, "rowlabel")
@@ -159,10 +164,11 @@ def forward_sheet(L, t, letters):
     S = SheetPlan(f"Step {t}", "forward")
     S.title(f"Time step {t} of {T}: forward propagation",
             "Every number is a live formula; matrices are linked to the Parameters sheet.")
-    S.label(S.row - 1, 0, "input x_t / target", "label")
-    S.blocks[("char_in", t)] = Block(S.name, S.row - 1, 1, 1, 1)
-    S.blocks[("char_target", t)] = Block(S.name, S.row - 1, 2, 1, 1)
-    S.row += 1
+    S.label(S.row, 1, "input x_t", "caption")
+    S.label(S.row, 3, "target", "caption")
+    S.blocks[("char_in", t)] = Block(S.name, S.row + 1, 1, 1, 1)
+    S.blocks[("char_target", t)] = Block(S.name, S.row + 1, 3, 1, 1)
+    S.row += 3
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
     S.band("Wxh · x_t: the input letter through the input weights", [
         Part(("Wxh_link", t), "Wxh", H, V, units(H), letters), "×",

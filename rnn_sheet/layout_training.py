@@ -59,7 +59,9 @@ def training_sheet(L, letters):
         Part(("epoch_no", None), "epoch", N + 1), Part(("loss_epochs", None), "loss", N + 1),
         Part(("pred_epochs", None), "predicted letters", N + 1)])
     L.names["loss_epochs"] = ("loss_epochs", None)
-    S.chart_anchor = (2, 6)
+    S.charts.append({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss",
+                     "categories": ("epoch_no", None), "values": ("loss_epochs", None),
+                     "anchor": (2, 6)})
     for k in range(1, N + 1):
         weights = "from the Update sheet" if k == 1 else f"W_{k} = W_{k - 1} - lr · dW_{k - 1}"
         S.band(f"Epoch {k}: weights ({weights})",

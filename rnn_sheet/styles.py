@@ -14,11 +14,12 @@ STYLES = {
     "input_text": {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000", "align": "center"},
     "const": {"num_format": "0", "font_color": "#7F7F7F", "align": "center"},
     "calc": {"num_format": NUMBER, "bg_color": "#DDEBF7"},
+    "calc_int": {"num_format": "0", "bg_color": "#DDEBF7", "align": "center"},
     "calc_text": {"bg_color": "#DDEBF7", "align": "center", "bold": True},
 }
 
 
 def column_width(sheet, col):
-    if col == 0:
-        return 4 if sheet.kind != "summary" else 8
-    return 11
+    if col in sheet.widths:
+        return sheet.widths[col]
+    return 3 if col == 0 else 11

@@ -18,7 +18,11 @@ def write_xlsx(book, path):
     wb.set_calc_mode("auto")
     formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
     for sheet in book.sheets:
-        _write_sheet(wb.add_worksheet(sheet.name), sheet, formats)
+        ws = wb.add_worksheet(sheet.name)
+        _write_sheet(ws, sheet, formats)
+        _print_setup(ws, sheet)
+        for chart in sheet.charts:
+            _add_chart(wb, ws, chart)
     for name, ref in sorted(book.names.items()):
         wb.define_name(name, "=" + ref)
     wb.close()
@@ -35,3 +39,23 @@ def _write_sheet(ws, sheet, formats):
             ws.write_string(row, col, cell.value, fmt)
         else:
             ws.write_number(row, col, cell.value, fmt)
+
+
+def _print_setup(ws, sheet):
+    """Handouts: landscape, one page wide, sheet name and page number on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)                 # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_header("&L&A")
+    ws.set_footer("&Lrnn-sheet&RPage &P of &N")
+
+
+def _add_chart(wb, ws, spec):
+    chart = wb.add_chart({"type": "line"})
+    chart.add_series({"name": spec["title"], "categories": "=" + spec["categories"],
+                      "values": "=" + spec["values"], "marker": {"type": "circle"}})
+    chart.set_title({"name": spec["title"]})
+    chart.set_x_axis({"name": spec.get("x_title", "")})
+    chart.set_y_axis({"name": spec.get("y_title", "")})
+    chart.set_legend({"none": True})
+    ws.insert_chart(*spec["anchor"], chart)
