@@ -9,7 +9,7 @@ collect every case first, then make ONE `recalc.convert` call for all of them.
     def test_x(cases):
         case = cases["hello"]; case.book, case.original, case.recomputed, case.names ...
 
-`recompute(scenarios, backward=False, writer=None, suffix="xlsx", edit=None)` is a session-scoped
+`recompute(scenarios, backward=None, writer=None, suffix="xlsx", edit=None)` is a session-scoped
 factory; every call makes its own folder and exactly one LibreOffice call.
 """
 import os
@@ -92,14 +92,15 @@ def require_soffice():
         pytest.fail(recalc.INSTALL_HINT + "; or run bash scripts/test", pytrace=False)
 
 
-def build_cases(scenarios, folder, backward=False, writer=None, suffix="xlsx"):
-    """Build and write every scenario into folder/orig; returns {key: Case} (not recomputed yet)."""
+def build_cases(scenarios, folder, backward=None, writer=None, suffix="xlsx"):
+    """Build and write every scenario into folder/orig; returns {key: Case} (not recomputed yet).
+    backward=None builds what `rnn-sheet build` builds (build_book's default)."""
     writer = writer or write_xlsx
     orig = Path(folder, "orig")
     orig.mkdir(parents=True, exist_ok=True)
     cases = {}
     for key, sc in scenarios.items():
-        book = build_book(sc, backward=backward)
+        book = build_book(sc) if backward is None else build_book(sc, backward=backward)
         path = orig / f"{key}.{suffix}"
         writer(book, path)
         cases[key] = Case(key, sc, book, path, params=sc.params)
@@ -120,11 +121,11 @@ def recompute_cases(cases, folder, timeout=600):
 
 @pytest.fixture(scope="session")
 def recompute(tmp_path_factory):
-    """Factory: recompute(scenarios, backward=False, writer=None, suffix="xlsx", edit=None) -> {key: Case}.
+    """Factory: recompute(scenarios, backward=None, writer=None, suffix="xlsx", edit=None) -> {key: Case}.
 
     edit(cases) may change the written files (and case.params / case.extra) before the single
     LibreOffice call, e.g. to check that the workbook recomputes from edited inputs."""
-    def factory(scenarios, backward=False, writer=None, suffix="xlsx", edit=None):
+    def factory(scenarios, backward=None, writer=None, suffix="xlsx", edit=None):
         require_soffice()
         folder = tmp_path_factory.mktemp("recompute")
         cases = build_cases(scenarios, folder, backward, writer, suffix)
