@@ -14,9 +14,9 @@ from .layout import plan
 from .values import values
 
 INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
-INPUT_TEXT = {"vocab", "word"}
-CONSTANTS = {"onehot"}
-ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "onehot"}
+INPUT_TEXT = {"vocab", "word", "gen_start"}
+CONSTANTS = {"onehot", "flow_t"}
+ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "gen_X", "onehot"}
 
 
 @dataclass

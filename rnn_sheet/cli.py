@@ -31,15 +31,18 @@ def main():
 @click.option("--clip", type=float, help="Clip every gradient entry to [-CLIP, CLIP] before updates.")
 @click.option("--loss", "loss_mode", type=click.Choice(["all", "last"]),
               help="all: every step's prediction counts (default); last: only the final one.")
+@click.option("--generate", type=int, help="Add a Generate sheet writing N letters greedily (default 0).")
+@click.option("--start", help="The letter generation starts from (default: the word's first).")
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="xlsx, ods, xlsx,ods or all.")
 @click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT).")
 @click.option("--no-template", is_flag=True, help="Ignore templates/WORD.toml even if it exists.")
-def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, fmt, out, no_template):
+def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start, fmt,
+          out, no_template):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = parse_formats(fmt)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
-                       lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode,
-                       use_template=not no_template)
+                       lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
+                       start=start, use_template=not no_template)
     paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
     book = build_book(sc)
     for fmt_name, path in zip(formats, paths):

@@ -176,3 +176,25 @@ def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all"):
         out.append(Epoch(P, F, B, g))
         P = sgd(P, g, lr)
     return out
+
+
+@dataclass
+class Generated:
+    inputs: list          # N character indices fed in (the start, then each output)
+    h: np.ndarray         # N x H
+    y: np.ndarray         # N x V
+    outputs: list         # N character indices chosen
+
+
+def generate(P, start, n):
+    """Greedy generation: feed each most probable next character back in as the next input."""
+    V, H = P.Why.shape
+    G = Generated([], np.zeros((n, H)), np.zeros((n, V)), [])
+    h, ix = np.zeros(H), start
+    for g in range(n):
+        G.inputs.append(ix)
+        h = G.h[g] = np.tanh(P.Wxh[:, ix] + (P.Whh * h if P.model == "article" else P.Whh @ h) + P.bh)
+        G.y[g] = P.Why @ h + (0.0 if P.by is None else P.by)
+        ix = int(np.argmax(G.y[g]))
+        G.outputs.append(ix)
+    return G

@@ -170,4 +170,4 @@ def loss(L, t, i, j):
     return f"SUM({L[('sum_loss', None)].range()})"
 
 
-from . import formulas_backward, formulas_training  # noqa: E402,F401  (register their formulas)
+from . import formulas_backward, formulas_lessons, formulas_training  # noqa: E402,F401,I001

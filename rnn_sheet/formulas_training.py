@@ -81,24 +81,33 @@ FORMULAS["c_X"] = _one_hot_row(0)
 FORMULAS["c_TGT"] = _one_hot_row(1)
 
 
+def hidden_row(L, H, X, W, r, i):
+    """h_r = tanh(Wxh x_r + Whh h_(r-1) + bh) for row r >= 1 of a table whose row 0 is h_0 = 0;
+    W(name) gives the weight blocks, X row r-1 holds x_r."""
+    here = H.sheet
+    if L.model == "article":
+        rec = f"{W('Whh').ref(frm=here)}*{H.ref(r - 1, i)}+{W('bh').ref(frm=here)}"
+    else:
+        rec = f"SUMPRODUCT({W('Whh').row_range(i, frm=here)},{H.row_range(r - 1)})+{W('bh').ref(i, frm=here)}"
+    return f"TANH(SUMPRODUCT({W('Wxh').row_range(i, frm=here)},{X.row_range(r - 1)})+{rec})"
+
+
+def score_row(L, H, W, t, k):
+    """y_t = Why h_t (+ by), h_t being row t+1 of the hidden table."""
+    out = f"SUMPRODUCT({W('Why').row_range(k, frm=H.sheet)},{H.row_range(t + 1)})"
+    return out + (f"+{W('by').ref(k, frm=H.sheet)}" if L.model == "standard" else "")
+
+
 @formula("c_H")
 def c_H(L, slot, r, i):
     if r == 0:
         return None
-    H, X = L[("c_H", slot)], _table(L, "c_X", slot)
-    Wxh, Whh, bh = (_weights(L, slot, n) for n in ("Wxh", "Whh", "bh"))
-    if L.model == "article":
-        rec = f"{Whh.ref()}*{H.ref(r - 1, i)}+{bh.ref()}"
-    else:
-        rec = f"SUMPRODUCT({Whh.row_range(i)},{H.row_range(r - 1)})+{bh.ref(i)}"
-    return f"TANH(SUMPRODUCT({Wxh.row_range(i)},{X.row_range(r - 1)})+{rec})"
+    return hidden_row(L, L[("c_H", slot)], _table(L, "c_X", slot), lambda n: _weights(L, slot, n), r, i)
 
 
 @formula("c_Y")
 def c_Y(L, slot, t, k):
-    Why, H = _weights(L, slot, "Why"), L[("c_H", slot)]
-    out = f"SUMPRODUCT({Why.row_range(k)},{H.row_range(t + 1)})"
-    return out + (f"+{_weights(L, slot, 'by').ref(k)}" if L.model == "standard" else "")
+    return score_row(L, L[("c_H", slot)], lambda n: _weights(L, slot, n), t, k)
 
 
 @formula("c_M")

@@ -1,7 +1,7 @@
 """Where the backward pass lives: one sheet per time step from the last to the first, the Gradients
 sheet that sums their contributions, and (layout_training) the Update and Training sheets."""
+from . import layout_lessons, layout_training
 from .layout import Part, SheetPlan, units
-from . import layout_training
 
 
 def add_sheets(L, sc, letters):
@@ -9,6 +9,7 @@ def add_sheets(L, sc, letters):
         L.add(backward_sheet(L, t, letters))
     L.add(gradients_sheet(L, letters))
     layout_training.add_sheets(L, sc, letters)
+    layout_lessons.add_sheets(L, sc, letters)
 
 
 def backward_sheet(L, t, letters):

@@ -17,7 +17,8 @@ MAX_WORD = 500
 MAX_VOCAB = 100
 MAX_HIDDEN = 64
 TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr", "epochs", "clip",
-                 "loss", "weights"}
+                 "loss", "generate", "start", "weights"}
+MAX_GENERATE = 200
 
 
 class InputError(ValueError):
@@ -36,6 +37,8 @@ class Scenario:
     epochs: int = 0
     clip: float | None = None
     loss_mode: str = "all"
+    generate: int = 0
+    start: str = ""
     template: str | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
@@ -159,7 +162,7 @@ def check_text(word, vocab):
 
 
 def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weights=None, lr=None,
-                  epochs=None, clip=None, loss_mode=None, use_template=True):
+                  epochs=None, clip=None, loss_mode=None, generate=None, start=None, use_template=True):
     """Resolve flags over a template (templates/WORD.toml) over defaults. weights: a path or a dict."""
     template, tpl = None, {}
     if use_template and find_template(word):
@@ -193,6 +196,13 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed must be a whole number >= 0 (got {seed!r})")
 
+    generate = pick(generate, "generate", 0)
+    if not isinstance(generate, int) or isinstance(generate, bool) or not 0 <= generate <= MAX_GENERATE:
+        raise InputError(f"generate must be a whole number from 0 to {MAX_GENERATE} (got {generate!r})")
+    start = str(pick(start, "start", word[0]))
+    if len(start) != 1 or start not in vocab:
+        raise InputError(f"the start letter must be one character of the vocabulary {vocab!r} (got {start!r})")
+
     V = len(vocab)
     if weights is not None:
         data = read_weights_file(weights) if not isinstance(weights, dict) else weights
@@ -203,7 +213,8 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     else:
         params = init_params(model, V, hidden, seed)
     return Scenario(word, vocab, hidden, model, params, lr, seed, epochs,
-                    None if clip is None else float(clip), loss_mode, template, tpl.get("description", ""))
+                    None if clip is None else float(clip), loss_mode, generate, start,
+                    template, tpl.get("description", ""))
 
 
 def _number(value, name):

@@ -129,4 +129,4 @@ def _loss(c, t):
     return c.F.loss
 
 
-from . import values_backward, values_training  # noqa: E402,F401  (register their values)
+from . import values_backward, values_lessons, values_training  # noqa: E402,F401  (register their values)
