@@ -12,6 +12,7 @@ from conftest import cli_env, run_cli
 from rnn_sheet import __version__
 from rnn_sheet.cli import main as cli_group
 from rnn_sheet.engine import forward
+from rnn_sheet.output import FORMATS
 from rnn_sheet.scenario import make_scenario
 
 
@@ -67,6 +68,15 @@ def test_build_with_out_file_and_folder(tmp_path):
     assert files_under(tmp_path) == ["folder/hello.xlsx", "x/mine.xlsx"]
     sc = make_scenario("hello", seed=3, use_template=False)
     assert float(r.stdout.split()[-1]) == pytest.approx(forward(sc.params, sc.inputs, sc.targets).loss, abs=5e-7)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_advertised_format_builds(tmp_path, fmt):
+    r = run_cli("build", "hello", "--format", fmt, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert files_under(tmp_path) == [f"output/hello.{fmt}"]
+    assert (tmp_path / "output" / f"hello.{fmt}").read_bytes()[:2] == b"PK"     # a zip container
 
 
 def test_build_is_deterministic(tmp_path):
