@@ -156,6 +156,7 @@ def parameters_sheet(L, sc, letters):
     for name in ("Wxh", "Whh", "bh", "Why", "by", "lr", "clip", "vocab"):
         if (name, None) in S.blocks:
             L.names[name] = (name, None)
+    L.names["word"] = ("word", None)
     return S
 
 
