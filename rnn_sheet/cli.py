@@ -5,11 +5,12 @@ import click
 
 from . import __version__
 from .book import build_book
+from .ods import write_ods
 from .output import output_paths, parse_formats, safe_stem, write_atomically
 from .scenario import InputError, list_templates, make_scenario
 from .xlsx import write_xlsx
 
-WRITERS = {"xlsx": write_xlsx}
+WRITERS = {"xlsx": write_xlsx, "ods": write_ods}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +57,21 @@ def templates():
     """List the scenario templates."""
     for name, description in list_templates().items():
         click.echo(f"{name:12} {description}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tol", type=float, default=1e-9, show_default=True,
+              help="Largest difference allowed (absolute below 1, relative above).")
+def check(file, tol):
+    """Recompute FILE (.xlsx or .ods) with LibreOffice; compare with its cached values and the engine.
+
+    Exit status 0 when everything agrees, 1 when something does not, 2 when FILE cannot be checked."""
+    from .check import check as check_workbook      # openpyxl and friends: only for this command
+    report = check_workbook(file, tol)
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
 
 
 def run(argv=None):

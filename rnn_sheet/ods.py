@@ -10,10 +10,10 @@ import re
 import zipfile
 import xml.etree.ElementTree as ET
 
-from odf import dc, number, style, table, teletype, text
-from odf.namespaces import OFFICENS, TABLENS, TEXTNS
+from odf import dc, number, style, table
+from odf.element import Element
+from odf.namespaces import OFFICENS, OFNS, TABLENS, TEXTNS
 from odf.opendocument import OpenDocumentSpreadsheet
-from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from .grid import a1
 from .styles import STYLES, column_width
@@ -42,6 +42,8 @@ def odf_ref(ref, absolute_sheet=True):
 
 def to_openformula(formula):
     """An Excel formula (with or without '=') as an OpenFormula attribute value."""
+    # Imported here: openpyxl costs 0.2 s at start-up and only .ods output needs its tokenizer.
+    from openpyxl.formula.tokenizer import Token, Tokenizer
     tokens = Tokenizer(formula if formula.startswith("=") else "=" + formula).items
     out = []
     for tok in tokens:
@@ -133,7 +135,29 @@ def _column_style(doc, widths, chars):
     return widths[chars]
 
 
-# --- cells ----------------------------------------------------------------------------------------
+# --- cells ---------------------------------------------------------------------------------------
+# Rows are serialised here rather than as odfpy elements: odfpy spends ~100 us per element, which
+# made a 500k-cell workbook take a minute. Everything else (styles, names, meta, packaging) is odfpy.
+
+def _esc(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _spaces(m):
+    n = len(m.group())
+    if m.start() == 0 or m.end() == len(m.string):
+        return f'<text:s text:c="{n}"/>'       # a leading or trailing space would be dropped
+    return " " + (f'<text:s text:c="{n - 1}"/>' if n > 1 else "")
+
+
+def paragraph(s):
+    """Text as a <text:p>, keeping spaces, tabs and line breaks (ODF collapses white space)."""
+    lines = []
+    for line in s.split("\n"):
+        parts = [re.sub(r"^ +| +$| {2,}", _spaces, _esc(part)) for part in line.split("\t")]
+        lines.append("<text:tab/>".join(parts))
+    return "<text:p>" + "<text:line-break/>".join(lines) + "</text:p>"
+
 
 def _display(cell):
     fmt = STYLES.get(cell.style, {}).get("num_format")
@@ -143,34 +167,70 @@ def _display(cell):
     return f"{cell.value:.{decimals}f}"
 
 
-def _table_cell(cell):
-    attrs = {"stylename": cell.style}
+def _cell_xml(cell, formulas):
+    attrs = f' table:style-name="{_esc(cell.style)}"'
     if cell.kind == "formula":
-        attrs["formula"] = to_openformula(cell.formula)
+        if cell.formula not in formulas:
+            formulas[cell.formula] = _esc(to_openformula(cell.formula))
+        attrs += f' table:formula="{formulas[cell.formula]}"'
     v = cell.value
     if isinstance(v, bool):
-        attrs.update(valuetype="boolean", booleanvalue="true" if v else "false")
+        attrs += f' office:value-type="boolean" office:boolean-value="{"true" if v else "false"}"'
         shown = "TRUE" if v else "FALSE"
-    elif isinstance(v, (int, float)):
-        if not math.isfinite(v):
-            return table.TableCell(**attrs)       # no cached value; a spreadsheet recomputes it
-        attrs.update(valuetype="float", value=repr(float(v)))
+    elif isinstance(v, (int, float)) and math.isfinite(v):
+        attrs += f' office:value-type="float" office:value="{float(v)!r}"'
         shown = _display(cell)
-    elif v is None:
-        return table.TableCell(**attrs)
-    else:
+    elif isinstance(v, str):
         # User text stays text: a string cell, never parsed as a formula or a number.
-        attrs["valuetype"] = "string"
-        shown = str(v)
-    tc = table.TableCell(**attrs)
-    p = text.P()
-    teletype.addTextToElement(p, shown)      # keeps leading, trailing and repeated spaces
-    tc.addElement(p)
-    return tc
+        attrs += ' office:value-type="string"'
+        shown = v
+    else:
+        return f"<table:table-cell{attrs}/>"      # no cached value; a spreadsheet recomputes it
+    return f"<table:table-cell{attrs}>{paragraph(shown)}</table:table-cell>"
 
 
-def _sheet_table(doc, sheet, widths):
-    tbl = table.Table(name=sheet.name)
+def _repeat(n, what):
+    return f' table:number-{what}-repeated="{n}"' if n > 1 else ""
+
+
+def rows_xml(sheet, formulas):
+    rows = {}
+    for (r, c), cell in sheet.cells.items():
+        rows.setdefault(r, []).append((c, cell))
+    out, next_row = [], 0
+    for r in sorted(rows):
+        if r > next_row:
+            out.append(f"<table:table-row{_repeat(r - next_row, 'rows')}><table:table-cell/></table:table-row>")
+        out.append("<table:table-row>")
+        next_col = 0
+        for c, cell in sorted(rows[r], key=lambda item: item[0]):
+            if c > next_col:
+                out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
+            out.append(_cell_xml(cell, formulas))
+            next_col = c + 1
+        out.append("</table:table-row>")
+        next_row = r + 1
+    return "".join(out)
+
+
+class _Table(Element):
+    """A table:table whose columns are odfpy elements and whose rows are prepared XML."""
+    qname = (TABLENS, "table")
+
+    def __init__(self, name, rows):
+        super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name}, check_grammar=False)
+        self.rows = rows
+
+    def toXml(self, level, f):
+        self.write_open_tag(level, f)
+        for child in self.childNodes:
+            child.toXml(level + 1, f)
+        f.write(self.rows)
+        self.write_close_tag(level, f)
+
+
+def _sheet_table(doc, sheet, widths, formulas):
+    tbl = _Table(sheet.name, rows_xml(sheet, formulas))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0
     while col < ncols:
@@ -183,39 +243,26 @@ def _sheet_table(doc, sheet, widths):
             attrs["numbercolumnsrepeated"] = run
         tbl.addElement(table.TableColumn(**attrs))
         col += run
-    rows = {}
-    for (r, c), cell in sheet.cells.items():
-        rows.setdefault(r, []).append((c, cell))
-    next_row = 0
-    for r in sorted(rows):
-        if r > next_row:
-            gap = table.TableRow(**({"numberrowsrepeated": r - next_row} if r - next_row > 1 else {}))
-            gap.addElement(table.TableCell())
-            tbl.addElement(gap)
-        tr = table.TableRow()
-        next_col = 0
-        for c, cell in sorted(rows[r], key=lambda item: item[0]):
-            if c > next_col:
-                tr.addElement(table.TableCell(**({"numbercolumnsrepeated": c - next_col} if c - next_col > 1 else {})))
-            tr.addElement(_table_cell(cell))
-            next_col = c + 1
-        tbl.addElement(tr)
-        next_row = r + 1
     return tbl
 
 
 # --- writing --------------------------------------------------------------------------------------
 
 def write_ods(book, path):
+    # odfpy declares on the root every namespace any element of the process has used so far; start
+    # from none so that the same Book always gives the same bytes.
+    Element.namespaces.clear()
     doc = OpenDocumentSpreadsheet()
+    for ns in (TABLENS, TEXTNS, OFNS):
+        doc.spreadsheet.get_nsprefix(ns)          # used by the prepared rows
     props = book.properties
     for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):
         if props.get(key):
             doc.meta.addElement(element(text=props[key]))
     _add_styles(doc)
-    widths = {}
+    widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
     for sheet in book.sheets:
-        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths))
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas))
     if book.names:
         named = table.NamedExpressions()
         for name, ref in sorted(book.names.items()):
