@@ -8,6 +8,10 @@ ranges of one orientation, EXP, LN, TANH, MAX, SUM, INDEX, MATCH, IF, EXACT. No 
 TRANSPOSE, no 3D references (see shared/notes/spreadsheet-engines.md).
 """
 FORMULAS = {}
+# Every function any formula may call; tests check each formula against this list, and the xlsx
+# writer relies on it (none needs Excel 365's _xlfn. prefix).
+ALLOWED = {"MMULT", "SUMPRODUCT", "EXP", "LN", "TANH", "MAX", "MIN", "SUM", "SUMSQ", "SQRT", "INDEX",
+           "MATCH", "IF", "EXACT"}
 
 
 def formula(*kinds):

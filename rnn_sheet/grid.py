@@ -1,7 +1,9 @@
 """A1 references and rectangular blocks of cells: the vocabulary shared by layout and formulas."""
 from dataclasses import dataclass
+from functools import lru_cache
 
 
+@lru_cache(maxsize=None)
 def col_name(col):
     name = ""
     col += 1
@@ -16,6 +18,7 @@ def a1(row, col, absolute=False):
     return f"{d}{col_name(col)}{d}{row + 1}"
 
 
+@lru_cache(maxsize=None)
 def sheet_prefix(sheet, from_sheet=None):
     if sheet == from_sheet:
         return ""

@@ -1,0 +1,49 @@
+"""Static checks of the formula text: portable functions only, no user text inside formulas."""
+import re
+
+import pytest
+
+from rnn_sheet.book import build_book
+from rnn_sheet.formulas import ALLOWED
+from rnn_sheet.scenario import make_scenario
+
+FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
+
+SCENARIOS = [
+    dict(word="hello", epochs=2, generate=3, clip=1.0),
+    dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
+]
+
+
+def formulas(book):
+    return [(s.name, pos, c.formula) for s in book.sheets for pos, c in s.cells.items() if c.kind == "formula"]
+
+
+@pytest.mark.parametrize("spec", SCENARIOS)
+def test_only_portable_functions(spec):
+    used = set()
+    for _, _, text in formulas(build_book(make_scenario(**spec))):
+        used |= set(FUNCTION.findall(text))
+    assert used <= ALLOWED, used - ALLOWED
+    assert {"TANH", "EXP", "LN", "SUMPRODUCT"} <= used
+
+
+@pytest.mark.parametrize("spec", SCENARIOS)
+def test_no_array_formulas_transpose_or_3d_references(spec):
+    for sheet, pos, text in formulas(build_book(make_scenario(**spec))):
+        assert not text.startswith("{"), (sheet, pos)
+        assert "TRANSPOSE" not in text and "SUM(EXP" not in text
+        assert not re.search(r"'[^']*:[^']*'!", text), (sheet, pos, text)
+
+
+@pytest.mark.parametrize("word", ["=1+1", '"quoted"', "@cmd|x", "a'b'c", "+-+-"])
+def test_user_text_never_enters_a_formula(word):
+    book = build_book(make_scenario(word))
+    texts = [t for _, _, t in formulas(book)]
+    assert texts, "the workbook has formulas"
+    strings = [c.value for s in book.sheets for c in s.cells.values() if c.kind != "formula"]
+    assert all(isinstance(v, str) for v in strings if v in set(word))
+    for text in texts:
+        # A formula holds references, numbers and function names: no quotes except sheet names.
+        assert '"' not in text
+        assert "@" not in text and "|" not in text
