@@ -203,6 +203,8 @@ def test_defined_names_equal_the_engine(cases, key):
         assert "by" in got
     assert got["vocab"].shape == (len(sc.vocab), 1)
     assert "".join(got["vocab"][:, 0]) == sc.vocab
+    if "word" in got:
+        assert "".join(got["word"][:, 0]) == case.extra.get("word", sc.word)
     for name, (shape, value) in want.items():
         assert got[name].shape == shape, (name, got[name].shape, shape)
         diffs = [verify.diff(a, b) for a, b in zip(numbers(got[name]).ravel(), np.reshape(value, shape).ravel())]
