@@ -28,15 +28,13 @@ _REF = re.compile(rf"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>{_CELL}|\$?[A
 
 # --- formulas -------------------------------------------------------------------------------------
 
-def odf_ref(ref, absolute_sheet=True):
+def odf_ref(ref):
     """'Step 1'!$J$9:$J$12 -> $'Step 1'.$J$9:.$J$12 (the body of [...] or a cell-range-address).
     Returns None for anything that is not a plain reference (a defined name, say)."""
     m = _REF.match(ref)
     if not m or (m["b"] is None and not re.fullmatch(_CELL, m["a"])):
         return None
-    sheet = m["sheet"]
-    start = ("$" if absolute_sheet else "") + sheet if sheet else ""
-    out = f"{start}.{m['a']}"
+    out = (f"${m['sheet']}" if m["sheet"] else "") + f".{m['a']}"
     return out + (f":.{m['b']}" if m["b"] else "")
 
 
@@ -53,11 +51,8 @@ def to_openformula(formula):
         elif tok.type == Token.OPERAND and tok.subtype == Token.LOGICAL:
             out.append(tok.value.upper() + "()")
         elif tok.type == Token.SEP:
-            # Inside an inline array Excel's ',' / ';' (column / row) become ';' / '|'.
-            if tok.subtype == Token.ROW:
-                out.append("|")
-            else:
-                out.append(";")
+            # Excel's ',' (arguments, array columns) is ';' in OpenFormula, its array-row ';' is '|'.
+            out.append("|" if tok.subtype == Token.ROW else ";")
         else:
             out.append(tok.value)
     return "of:=" + "".join(out)
