@@ -10,13 +10,14 @@ import numpy as np
 from . import __version__
 from .engine import train
 from .formulas import text as formula_text
+from .grid import on_sheet
 from .layout import plan
 from .values import values
 
 INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
 INPUT_TEXT = {"vocab", "word", "gen_start"}
 CONSTANTS = {"onehot", "flow_t"}
-ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "gen_X", "onehot"}
+ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "gen_X", "g_X", "onehot"}
 
 
 @dataclass
@@ -58,18 +59,19 @@ def build_book(scenario, backward=True):
                       widths={c: w for c, w in plan_sheet.widths.items() if c not in plan_sheet.wide}, charts=_charts(L, plan_sheet))
         for row, col, text, style in plan_sheet.labels:
             sheet.cells[(row, col)] = Cell("label", text, style=style)
-        for key, block in plan_sheet.blocks.items():
-            v = np.asarray(vals[key], dtype=object).reshape(block.nrows, block.ncols)
-            for i, j in block.cells():
-                sheet.cells[(block.row + i, block.col + j)] = _cell(L, key, i, j, _plain(v[i, j]))
+        with on_sheet(plan_sheet.name):
+            for key, block in plan_sheet.blocks.items():
+                v = np.asarray(vals[key], dtype=object).reshape(block.nrows, block.ncols)
+                for i, j in block.cells():
+                    sheet.cells[(block.row + i, block.col + j)] = _cell(L, key, i, j, _plain(v[i, j]))
         sheets.append(sheet)
     names = {name: L[key].range(frm=None, absolute=True) for name, key in L.names.items()}
     return Book(sheets, names, L, _properties(scenario), records[0].fwd.loss)
 
 
 def _charts(L, plan_sheet):
-    return [{**chart, "categories": L[chart["categories"]].range(absolute=True),
-             "values": L[chart["values"]].range(absolute=True)} for chart in plan_sheet.charts]
+    return [{**chart, "categories": L[chart["categories"]].range(frm=None, absolute=True),
+             "values": L[chart["values"]].range(frm=None, absolute=True)} for chart in plan_sheet.charts]
 
 
 def _cell(L, key, i, j, value):

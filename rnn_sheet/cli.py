@@ -34,16 +34,19 @@ def main():
               help="all: every step's prediction counts (default); last: only the final one.")
 @click.option("--generate", type=int, help="Add a Generate sheet writing N letters greedily (default 0).")
 @click.option("--start", help="The letter generation starts from (default: the word's first).")
+@click.option("--layout", type=click.Choice(["auto", "detailed", "compact"]),
+              help="detailed: every step sheet shows its matrices and gradient contributions; compact: "
+                   "vectors only (auto: compact for big inputs).")
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="xlsx, ods, xlsx,ods or all.")
 @click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT).")
 @click.option("--no-template", is_flag=True, help="Ignore templates/WORD.toml even if it exists.")
-def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start, fmt,
-          out, no_template):
+def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
+          layout, fmt, out, no_template):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = parse_formats(fmt)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
-                       start=start, use_template=not no_template)
+                       start=start, layout=layout, use_template=not no_template)
     paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
     book = build_book(sc)
     for fmt_name, path in zip(formats, paths):

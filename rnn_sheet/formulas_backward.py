@@ -1,5 +1,6 @@
 """Formulas of the backward sheets (one per time step) and of the Gradients sheet."""
 from .formulas import FORMULAS, formula
+from .formulas_training import sum_over_time
 
 
 def _link(kind, source, param=False):
@@ -83,13 +84,29 @@ def dh_out(L, t, i, j):
     return f"SUMPRODUCT({_at(L, 'b_Whh', t).col_range(i)},{_at(L, 'da', t).range()})"
 
 
-def _total(kind):
+def _total(name):
     """Gradients: the sum of every backward sheet's contribution (a plain '+' chain: SUM takes at
-    most 255 arguments in Excel, and 3D references are not portable)."""
+    most 255 arguments in Excel, and 3D references are not portable). A compact workbook has no
+    per-step contribution matrices: it sums down time-major tables of the same vectors instead."""
     def total(L, t, i, j):
-        return "+".join(L[(kind, s)].ref(i, j, frm="Gradients") for s in range(1, L.T + 1))
+        if L.compact:
+            tables = tuple(L[(kind, None)] for kind in ("g_DA", "g_DY", "g_H", "g_X"))
+            return sum_over_time(L, tables, i, j, name)
+        return "+".join(L[(f"d{name}_t", s)].ref(i, j) for s in range(1, L.T + 1))
     return total
 
 
 for _name in ("Wxh", "Whh", "bh", "Why", "by"):
-    FORMULAS[f"d{_name}"] = _total(f"d{_name}_t")
+    FORMULAS[f"d{_name}"] = _total(_name)
+
+
+def _time_major(kind):
+    def link(L, t, s, i):
+        return L[(kind, s + 1)].ref(i, 0)
+    return link
+
+
+FORMULAS["g_DA"] = _time_major("da")
+FORMULAS["g_DY"] = _time_major("dy")
+FORMULAS["g_X"] = _time_major("x")
+FORMULAS["g_H"] = lambda L, t, r, i: None if r == 0 else L[("h", r)].ref(i, 0)

@@ -182,8 +182,10 @@ def c_dA(L, slot, t, i):
     return f"(1-{L[('c_H', slot)].ref(t + 1, i)}^2)*{L[('c_dH', slot)].ref(t, i)}"
 
 
-def _sum_over_time(L, slot, i, j, name):
-    dA, dY, H, X = L[("c_dA", slot)], L[("c_dY", slot)], L[("c_H", slot)], _table(L, "c_X", slot)
+def sum_over_time(L, tables, i, j, name):
+    """Entry (i, j) of d<name> = Σ_t of that step's contribution, as one SUMPRODUCT down the
+    time-major tables (dA, dY, H with h_0 in row 0, X)."""
+    dA, dY, H, X = tables
     T, article = L.T, L.model == "article"
     h_prev, h = (lambda c: H.span(0, c, T - 1, c)), (lambda c: H.span(1, c, T, c))
     if name == "Wxh":
@@ -200,7 +202,8 @@ def _sum_over_time(L, slot, i, j, name):
 
 def _gradient(name):
     def gradient(L, slot, i, j):
-        return _clipped(L, _sum_over_time(L, slot, i, j, name), L[("c_H", slot)].sheet)
+        tables = L[("c_dA", slot)], L[("c_dY", slot)], L[("c_H", slot)], _table(L, "c_X", slot)
+        return _clipped(L, sum_over_time(L, tables, i, j, name), L[("c_H", slot)].sheet)
     return gradient
 
 

@@ -88,6 +88,7 @@ class Layout:
     loss_mode: str = "all"
     epochs: int = 0
     clip: float | None = None
+    compact: bool = False
     sheets: list = field(default_factory=list)
     where: dict = field(default_factory=dict)       # key -> Block
     names: dict = field(default_factory=dict)       # defined name -> key
@@ -96,6 +97,10 @@ class Layout:
         self.sheets.append(sheet)
         self.where.update(sheet.blocks)
         return sheet
+
+    def alias(self, key, target):
+        """A compact workbook shows no copy of a matrix: formulas use the original block."""
+        self.where[key] = self.where[target]
 
     def __getitem__(self, key):
         return self.where[key]
@@ -114,9 +119,23 @@ def units(n, prefix="h"):
     return [f"{prefix}{i + 1}" for i in range(n)]
 
 
+# Above this many cells of per-step matrices, step and backward sheets show vectors only (the
+# matrices stay on Parameters, gradients are summed down time-major tables): a 300-letter text
+# would otherwise need over a million formulas.
+DETAIL_LIMIT = 150_000
+
+
+def detail_cells(T, V, H, model):
+    """Cells of per-step matrix copies and gradient contributions a detailed workbook holds."""
+    Whh = H * H if model == "standard" else 1
+    return T * (4 * H * V + 3 * Whh + H * V)
+
+
 def plan(scenario, backward=True):
     V, H, T = len(scenario.vocab), scenario.hidden, scenario.T
     L = Layout(scenario.model, T, V, H, scenario.vocab, scenario.loss_mode)
+    L.compact = {"compact": True, "detailed": False}.get(
+        scenario.layout, detail_cells(T, V, H, L.model) > DETAIL_LIMIT)
     letters = [show_char(c) for c in scenario.vocab]
     L.add(parameters_sheet(L, scenario, letters))
     for t in range(1, T + 1):
@@ -171,10 +190,10 @@ def forward_sheet(L, t, letters):
     S.blocks[("char_target", t)] = Block(S.name, S.row + 1, 3, 1, 1)
     S.row += 3
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
-    S.band("Wxh · x_t: the input letter through the input weights", [
+    S.band("Wxh · x_t: the input letter through the input weights", shown(L, t, [
         Part(("Wxh_link", t), "Wxh", H, V, units(H), letters), "×",
         Part(("x", t), "x_t", V, row_labels=letters), "=",
-        Part(("wx", t), "Wxh·x_t", H)])
+        Part(("wx", t), "Wxh·x_t", H)]))
     if L.model == "article":
         parts = [Part(("Whh_link", t), "Whh", 1), "×", Part(("h_prev", t), "h(t-1)", H), "+",
                  Part(("bh_link", t), "bias", 1), "=", Part(("wh", t), "Whh·h(t-1)+bias", H)]
@@ -182,14 +201,15 @@ def forward_sheet(L, t, letters):
         parts = [Part(("Whh_link", t), "Whh", H, H, units(H), units(H)), "×",
                  Part(("h_prev", t), "h(t-1)", H), "+", Part(("bh_link", t), "bh", H), "=",
                  Part(("wh", t), "Whh·h(t-1)+bh", H)]
-    S.band("Whh · h(t-1) + bias: the memory of the previous step", parts, prev)
+    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, t, parts), prev)
     S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
         Part(("a", t), "sum", H, row_labels=units(H)), "→", Part(("h", t), "h_t = tanh", H)])
     parts = [Part(("Why_link", t), "Why", V, H, letters, units(H)), "×", Part(("h_copy", t), "h_t", H)]
     if L.model == "standard":
         parts += ["+", Part(("by_link", t), "by", V)]
     parts += ["=", Part(("y", t), "y_t", V)]
-    S.band("y_t = Why · h_t" + (" + by" if L.model == "standard" else "") + ": scores for each letter", parts)
+    S.band("y_t = Why · h_t" + (" + by" if L.model == "standard" else "") + ": scores for each letter",
+           shown(L, t, parts))
     S.band("softmax(y_t): probability of each letter, prediction and loss", [
         Part(("ymax", t), "max(y_t)", 1), Part(("e", t), "exp(y_t - max)", V, row_labels=letters),
         Part(("esum", t), "sum of exp", 1), Part(("p", t), "p_t = softmax", V),
@@ -199,6 +219,27 @@ def forward_sheet(L, t, letters):
         L.names[f"{kind}_{t}"] = (kind, t)
     L.names[f"loss_{t}"] = ("loss_t", t)
     return S
+
+
+# Blocks that only show a parameter beside the vectors it multiplies, and the parameter they show.
+COPIES = {"Wxh_link": "Wxh", "Whh_link": "Whh", "bh_link": "bh", "Why_link": "Why", "by_link": "by",
+          "b_Why": "Why", "b_Whh": "Whh"}
+
+
+def shown(L, t, parts):
+    """In a compact workbook a band keeps its vectors only: the parameter copies go (formulas then
+    refer to the Parameters sheet), and so do the operators between them."""
+    if not L.compact:
+        return parts
+    kept = []
+    for part in parts:
+        if isinstance(part, str):
+            continue
+        if part.key[0] in COPIES:
+            L.alias(part.key, (COPIES[part.key[0]], None))
+        else:
+            kept += [part, " "]
+    return kept[:-1]
 
 
 def summary_sheet(L):

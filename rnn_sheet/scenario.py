@@ -17,7 +17,8 @@ MAX_WORD = 500
 MAX_VOCAB = 100
 MAX_HIDDEN = 64
 TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr", "epochs", "clip",
-                 "loss", "generate", "start", "weights"}
+                 "loss", "generate", "start", "layout", "weights"}
+LAYOUTS = ("auto", "detailed", "compact")
 MAX_GENERATE = 200
 
 
@@ -39,6 +40,7 @@ class Scenario:
     loss_mode: str = "all"
     generate: int = 0
     start: str = ""
+    layout: str = "auto"        # auto / detailed / compact (see layout.DETAIL_LIMIT)
     template: str | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
@@ -162,7 +164,8 @@ def check_text(word, vocab):
 
 
 def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weights=None, lr=None,
-                  epochs=None, clip=None, loss_mode=None, generate=None, start=None, use_template=True):
+                  epochs=None, clip=None, loss_mode=None, generate=None, start=None, layout=None,
+                  use_template=True):
     """Resolve flags over a template (templates/WORD.toml) over defaults. weights: a path or a dict."""
     template, tpl = None, {}
     if use_template and find_template(word):
@@ -203,6 +206,10 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     if len(start) != 1 or start not in vocab:
         raise InputError(f"the start letter must be one character of the vocabulary {vocab!r} (got {start!r})")
 
+    layout = pick(layout, "layout", "auto")
+    if layout not in LAYOUTS:
+        raise InputError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
+
     V = len(vocab)
     if weights is not None:
         data = read_weights_file(weights) if not isinstance(weights, dict) else weights
@@ -213,7 +220,7 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     else:
         params = init_params(model, V, hidden, seed)
     return Scenario(word, vocab, hidden, model, params, lr, seed, epochs,
-                    None if clip is None else float(clip), loss_mode, generate, start,
+                    None if clip is None else float(clip), loss_mode, generate, start, layout,
                     template, tpl.get("description", ""))
 
 

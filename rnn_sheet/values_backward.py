@@ -1,4 +1,6 @@
 """Engine values of the backward sheets and the Gradients sheet."""
+import numpy as np
+
 from .values import VALUES, value
 
 
@@ -23,3 +25,8 @@ def _dh_in(c, t):
 for _name in ("Wxh", "Whh", "bh", "Why", "by"):
     VALUES[f"d{_name}_t"] = (lambda n: lambda c, t: c.B.steps[n][t - 1])(_name)
     VALUES[f"d{_name}"] = (lambda n: lambda c, t: c.B.grads[n])(_name)
+
+VALUES["g_DA"] = lambda c, t: c.B.da
+VALUES["g_DY"] = lambda c, t: c.B.dy
+VALUES["g_X"] = lambda c, t: c.F.x
+VALUES["g_H"] = lambda c, t: np.vstack([np.zeros((1, c.sc.hidden)), c.F.h])

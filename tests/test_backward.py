@@ -18,6 +18,9 @@ SCENARIOS = {
     "banana_h5": dict(word="banana", hidden=5, epochs=0, seed=1),
     "hello_last": dict(word="hello", epochs=2, loss_mode="last"),
     "rnn_std_last_h4": dict(word="recurrent", model="standard", hidden=4, epochs=2, loss_mode="last"),
+    "compact_hello": dict(word="hello", epochs=2, layout="compact"),
+    "compact_std_clip_last": dict(word="mississippi", model="standard", hidden=3, epochs=2, clip=0.1,
+                                  loss_mode="last", layout="compact"),
 }
 
 
@@ -55,6 +58,11 @@ def test_every_formula_recomputes_to_its_cached_value(cases, key):
     sheets = [s.name for s in cases[key].book.sheets]
     T = cases[key].scenario.T
     assert [f"Back {t}" for t in range(T, 0, -1)] == [s for s in sheets if s.startswith("Back")]
+    where = cases[key].book.layout.where
+    if SCENARIOS[key].get("layout") == "compact":
+        assert ("g_DA", None) in where and ("dWxh_t", 1) not in where
+    else:
+        assert ("dWxh_t", 1) in where and ("g_DA", None) not in where
     assert "Gradients" in sheets and "Update" in sheets
     assert ("Training" in sheets) == (cases[key].scenario.epochs > 0)
 
