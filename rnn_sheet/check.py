@@ -16,7 +16,7 @@ import numpy as np
 import openpyxl
 
 from . import recalc
-from .engine import Params, train
+from .engine import Params, generate, train
 from .grid import sheet_prefix
 from .ods import read_ods
 from .scenario import InputError
@@ -212,6 +212,9 @@ def _compare_engine(rep, book, named, tol):
     for name in sorted(expected, key=_name_order):
         if name not in named:
             continue
+        if name == "generated":
+            _compare_text(rep, name, named[name], expected[name])
+            continue
         values, where = named[name]
         want = np.asarray(expected[name], dtype=float)
         rep.names_compared.append(name)
@@ -224,6 +227,14 @@ def _compare_engine(rep, book, named, tol):
                 rep.max_engine_diff, rep.worst_engine = d, cell
             if d > tol:
                 rep.engine_mismatches.append((cell, name, float(exp), got))
+
+
+def _compare_text(rep, name, named_value, want):
+    values, where = named_value
+    rep.names_compared.append(name)
+    got = values.flat[0]
+    if got != want:
+        rep.engine_mismatches.append((where.flat[0], name, want, got))
 
 
 def _name_order(name):
@@ -286,6 +297,11 @@ def engine_values(book, named):
     for name in P.names:
         out[f"d{name}"] = B.grads[name]
         out[f"{name}_new"] = getattr(records[1].params, name)
+    if "generated" in named and "start" in named:
+        # The Generate sheet writes as many letters as it has rows, from the trained weights.
+        start, n = _letters(named["start"], "start letter"), len(str(named["generated"].flat[0] or ""))
+        G = generate(records[epochs].params, vocab.index(start), n) if start in vocab else None
+        out["generated"] = "".join(vocab[i] for i in G.outputs) if G else f"(start {start!r} not in vocabulary)"
     return out
 
 

@@ -33,6 +33,7 @@ def generate_sheet(L, sc, letters):
     S.band("Start letter and the generated text", [
         Part(("gen_start", None), "start letter", 1), Part(("generated", None), "generated", 1)])
     L.names["generated"] = ("generated", None)
+    L.names["start"] = ("gen_start", None)
     steps = [f"g={g}" for g in range(1, N + 1)]
     S.band("One row per generated letter", [
         Part(("gen_in", None), "input", N, row_labels=steps), " ",

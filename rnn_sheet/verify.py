@@ -37,7 +37,7 @@ def formula_cells(path):
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
+                if c.data_type == "f":      # not startswith("="): a label may be the text "="
                     out[(ws.title, c.coordinate)] = c.value
     return out
 
