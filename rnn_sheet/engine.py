@@ -106,7 +106,10 @@ def forward(P, inputs, targets, loss_mode="all"):
         y[t] = P.Why @ h[t] + (0.0 if P.by is None else P.by)
         p[t] = softmax(y[t])
     counted = np.ones(T, bool) if loss_mode == "all" else np.arange(T) == T - 1
-    losses = np.where(counted, -np.log((p * target).sum(axis=1)), 0.0)
+    # -ln p[target] as ln Σ exp(y - max) + max - y[target]: finite even where p[target] rounds to 0.
+    m = y.max(axis=1)
+    log_sum = np.log(np.exp(y - m[:, None]).sum(axis=1)) + m
+    losses = np.where(counted, log_sum - (y * target).sum(axis=1), 0.0)
     return Forward(x, target, wx, wh, a, h, y, p, losses, counted)
 
 

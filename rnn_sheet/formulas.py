@@ -140,7 +140,9 @@ def pred(L, t, i, j):
 def loss_t(L, t, i, j):
     if not L.counted(t):
         return None     # --loss last: only the final prediction is scored
-    return f"-LN(SUMPRODUCT({L[('p', t)].range()},{L[('target', t)].range()}))"
+    # -ln p(target), written so that it stays finite when p(target) underflows to 0.
+    return (f"LN({L[('esum', t)].ref()})+{L[('ymax', t)].ref()}"
+            f"-SUMPRODUCT({L[('y', t)].range()},{L[('target', t)].range()})")
 
 
 # --- summary --------------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def c_P(L, slot, t, k):
 def c_L(L, slot, t, j):
     if not L.counted(t + 1):
         return None
-    return f"-LN(SUMPRODUCT({L[('c_P', slot)].row_range(t)},{_table(L, 'c_TGT', slot).row_range(t)}))"
+    return (f"LN({L[('c_S', slot)].ref(t)})+{L[('c_M', slot)].ref(t)}"
+            f"-SUMPRODUCT({L[('c_Y', slot)].row_range(t)},{_table(L, 'c_TGT', slot).row_range(t)})")
 
 
 @formula("c_pred")

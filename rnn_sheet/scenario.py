@@ -5,6 +5,7 @@ turned into plain values; a problem is an InputError whose message is one line f
 """
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,13 @@ def template_dirs():
     return [d for d in (here / "templates", here.parent / "templates") if d.is_dir()]
 
 
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def find_template(name):
+    """Only plain names are looked up: a word is not a path."""
+    if not TEMPLATE_NAME.fullmatch(name):
+        return None
     for d in template_dirs():
         path = d / f"{name}.toml"
         if path.is_file():
@@ -136,7 +143,7 @@ def _array(value, shape, message):
         raise InputError(message)
     arr = arr.astype(float)
     if not np.all(np.isfinite(arr)):
-        raise InputError(message.split(" must ")[0] + " contains NaN or infinity")
+        raise InputError(message.replace(" must be ", " must be finite: ") + ", without NaN or infinity")
     return arr
 
 

@@ -143,9 +143,6 @@ def book_formula_count(book):
     return sum(1 for s in book.sheets for c in s.cells.values() if c.kind == "formula")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: verify.formula_cells counts every text cell starting with '=' "
-                   "(the '=' operator labels, a word letter '=') as a formula; it should test "
-                   "cell.data_type == 'f', so Report.formulas is too high")
 def test_verify_counts_only_formula_cells(cases):
     case = cases["tpl_hello"]
     assert verify.compare(case.original, case.recomputed).formulas == book_formula_count(case.book)
