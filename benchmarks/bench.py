@@ -1,0 +1,130 @@
+"""Build time, peak memory, file size, formula count and LibreOffice recompute time as the word grows.
+
+    python benchmarks/bench.py                  # T = 10, 30, 100, 300; vocabulary 30, hidden 16, standard
+    python benchmarks/bench.py --sizes 10,30 --no-recompute
+
+Each build runs in a fresh interpreter (`rnn-sheet build`, as a user would run it), so wall time
+includes start-up and peak memory is that process's own maximum resident size. The last table
+line fits time ~ T^k between the two largest sizes: k near 1 means linear growth.
+"""
+import argparse
+import json
+import math
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ALPHABET = "abcdefghijklmnopqrstuvwxyz .,;"     # 30 letters
+
+
+def text(T, vocab=ALPHABET, seed=0):
+    rng = random.Random(seed)
+    body = "".join(rng.choice(vocab) for _ in range(T + 1 - len(vocab)))
+    return (vocab + body)[:T + 1]            # every letter appears, so the vocabulary is complete
+
+
+CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from rnn_sheet.cli import run
+try:
+    run(sys.argv[1:])
+except SystemExit as e:
+    if e.code:
+        raise
+print(json.dumps({"seconds": time.perf_counter() - t0,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), file=sys.stderr)
+"""
+
+
+def build(T, out, args):
+    word = text(T)
+    cmd = [sys.executable, "-c", CHILD, "build", word, "--vocab", ALPHABET, *args, "--out", str(out)]
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if r.returncode:
+        raise SystemExit(r.stderr)
+    stats = json.loads(r.stderr.strip().splitlines()[-1])
+    return wall, stats["peak_mb"]
+
+
+def formula_count(path):
+    import openpyxl
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return sum(1 for ws in wb.worksheets for row in ws.iter_rows() for c in row
+               if c.data_type == "f")
+
+
+def recompute_seconds(path, folder):
+    from rnn_sheet.recalc import convert
+    t0 = time.perf_counter()
+    convert([path], folder)
+    return time.perf_counter() - t0
+
+
+def xlsxwriter_baseline(n_formulas, path):
+    """XlsxWriter's own speed for n formula cells with cached values: the bar for our writer."""
+    import xlsxwriter
+    t0 = time.perf_counter()
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for k in range(n_formulas):
+        ws.write_formula(k // 50, k % 50, "=TANH(SUMPRODUCT(A1:D1,A2:D2)+B3)", None, 0.5)
+    wb.close()
+    return time.perf_counter() - t0
+
+
+def hello_wall(repeats=5):
+    best = math.inf
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", "hello",
+                            "--out", str(Path(tmp, "hello.xlsx"))], check=True, capture_output=True, cwd=ROOT)
+            best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10,30,100,300")
+    ap.add_argument("--model", default="standard")
+    ap.add_argument("--hidden", default="16")
+    ap.add_argument("--epochs", default="0")
+    ap.add_argument("--layout", default="auto")
+    ap.add_argument("--no-recompute", action="store_true")
+    ap.add_argument("--baseline", action="store_true", help="also time XlsxWriter alone for the same cell count")
+    a = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    args = ["--model", a.model, "--hidden", a.hidden, "--epochs", a.epochs, "--layout", a.layout]
+    print(f"hello (article template): best of 5 wall time {hello_wall():.2f} s")
+    print(f"vocabulary {len(ALPHABET)}, hidden {a.hidden}, {a.model} model, epochs {a.epochs}, layout {a.layout}")
+    print(f"{'T':>5} {'build s':>8} {'peak MB':>8} {'file MB':>8} {'formulas':>9} {'LO recompute s':>15}"
+          + (f" {'XlsxWriter alone s':>19}" if a.baseline else ""))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for T in map(int, a.sizes.split(",")):
+            out = Path(tmp, f"t{T}.xlsx")
+            wall, peak = build(T, out, args)
+            n = formula_count(out)
+            lo = math.nan if a.no_recompute else recompute_seconds(out, Path(tmp, "lo"))
+            line = f"{T:>5} {wall:>8.2f} {peak:>8.0f} {out.stat().st_size / 1e6:>8.2f} {n:>9} {lo:>15.2f}"
+            if a.baseline:
+                line += f" {xlsxwriter_baseline(n, Path(tmp, 'raw.xlsx')):>19.2f}"
+            print(line, flush=True)
+            rows.append((T, wall, n, lo))
+    if len(rows) >= 2:
+        (t1, w1, n1, l1), (t2, w2, n2, l2) = rows[-2], rows[-1]
+        k = lambda a, b: math.log(b / a) / math.log(t2 / t1)
+        print(f"growth from T={t1} to T={t2}: build ~T^{k(w1, w2):.2f}, formulas ~T^{k(n1, n2):.2f}"
+              + ("" if a.no_recompute else f", recompute ~T^{k(l1, l2):.2f}"))
+
+
+if __name__ == "__main__":
+    main()
