@@ -1,0 +1,165 @@
+"""Hard inputs: any Unicode, user text that looks like code, legal sheet names, odd output paths,
+and property-based checks over random words, vocabularies, hidden sizes and weights."""
+import re
+import string
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli
+from rnn_sheet import verify
+from rnn_sheet.book import build_book
+from rnn_sheet.engine import forward
+from rnn_sheet.scenario import InputError, make_scenario
+
+UNICODE_WORDS = {
+    "accents": "héllo wörld",
+    "cjk": "你好世界你好",
+    "emoji": "🙂🙃🙂🙃x🙂",
+    "rtl": "שלום שלום",
+    "symbols": "=1+@'\"-=",
+    "formula_like": "=HYPERLINK(\"x\")",
+    "dde": "=cmd|' /C calc'!A0",
+}
+
+
+@pytest.fixture(scope="module")
+def unicode_cases(recompute):
+    return recompute({k: make_scenario(w, model="standard" if k == "cjk" else None, epochs=1, generate=3)
+                      for k, w in UNICODE_WORDS.items()}, backward=True)
+
+
+@pytest.mark.parametrize("key", UNICODE_WORDS)
+def test_any_text_recomputes_and_stays_text(unicode_cases, key):
+    case = unicode_cases[key]
+    report = verify.compare(case.original, case.recomputed)
+    assert report.errors == [] and report.mismatches == []
+    sc = case.scenario
+    F = forward(sc.params, sc.inputs, sc.targets)
+    assert np.allclose(case.names["loss"].astype(float), F.loss, rtol=1e-9)
+    letters = "".join(str(v) for v in case.names["vocab"].ravel())
+    assert letters == sc.vocab                         # letters come back as the same text
+    word = "".join(str(v) for v in case.names["word"].ravel())
+    assert word == sc.word
+
+
+@pytest.mark.parametrize("key", UNICODE_WORDS)
+def test_no_formula_holds_user_text(unicode_cases, key):
+    sc = unicode_cases[key].scenario
+    formulas = verify.formula_cells(unicode_cases[key].original).values()
+    assert formulas
+    user = set(sc.word) - set(string.ascii_letters + string.digits + "()!:$,.+-*/^&'_ ")
+    for text in formulas:
+        assert not (set(text[1:]) & user), text      # [1:]: the leading "=" is ours
+        assert "HYPERLINK" not in text and "cmd" not in text
+
+
+def test_a_space_is_shown_as_a_visible_symbol():
+    book = build_book(make_scenario("a b"))
+    labels = {c.value for s in book.sheets for c in s.cells.values() if c.kind == "label"}
+    assert "␣" in labels
+
+
+FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@pytest.mark.parametrize("word", ["[a]:*?/\\", "'quoted'", "x" * 120, "aaaaaaaa"])
+def test_sheet_names_are_legal_and_unique(word):
+    names = [s.name for s in build_book(make_scenario(word, epochs=1, generate=2)).sheets]
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert 1 <= len(name) <= 31 and not FORBIDDEN.search(name)
+        assert not name.startswith("'") and not name.endswith("'")
+
+
+def test_out_to_an_impossible_place_is_one_line(tmp_path):
+    r = run_cli("build", "hello", "--out", "/proc/rnn-sheet/hello.xlsx", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_out_to_a_missing_folder_creates_it(tmp_path):
+    r = run_cli("build", "hello", "--out", "a/b/c/", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "a/b/c/hello.xlsx").is_file()
+
+
+# --- property-based ---------------------------------------------------------------------------
+
+LETTERS = st.sampled_from(list("abcdeé你🙂 =+'\"@xyz"))
+
+
+@st.composite
+def scenarios(draw):
+    word = "".join(draw(st.lists(LETTERS, min_size=2, max_size=9)))
+    extra = "".join(draw(st.lists(LETTERS, max_size=3)))
+    vocab = "".join(dict.fromkeys(word + extra))
+    hidden = draw(st.integers(1, 6))
+    model = draw(st.sampled_from(["article", "standard"]))
+    seed = draw(st.integers(0, 2**16))
+    scale = draw(st.sampled_from([0.1, 1.0, 5.0]))
+    rng = np.random.default_rng(seed)
+    V, H = len(vocab), hidden
+    weights = {"Wxh": rng.normal(0, scale, (H, V)).tolist(), "Why": rng.normal(0, scale, (V, H)).tolist()}
+    if model == "article":
+        weights.update(Whh=float(rng.normal(0, scale)), bh=float(rng.normal(0, scale)))
+    else:
+        weights.update(Whh=rng.normal(0, scale, (H, H)).tolist(), bh=rng.normal(0, scale, H).tolist(),
+                       by=rng.normal(0, scale, V).tolist())
+    return make_scenario(word, vocab=vocab, hidden=hidden, model=model, weights=weights,
+                         epochs=draw(st.integers(0, 2)), loss_mode=draw(st.sampled_from(["all", "last"])),
+                         use_template=False)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(sc=scenarios())
+def test_cached_values_are_the_engines(sc):
+    """Fast, no LibreOffice: the cached values under the names are the engine's, all finite."""
+    book = build_book(sc)
+    F = forward(sc.params, sc.inputs, sc.targets, sc.loss_mode)
+    assert np.isfinite(F.loss)
+    cells = {(s.name, pos): c for s in book.sheets for pos, c in s.cells.items()}
+    numbers = [c.value for c in cells.values() if c.kind == "formula" and not isinstance(c.value, str)]
+    assert np.all(np.isfinite(numbers))
+
+
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sc=scenarios())
+def test_random_workbooks_recompute_in_libreoffice(recompute, sc):
+    case = recompute({"random": sc}, backward=True)["random"]
+    report = verify.compare(case.original, case.recomputed)
+    assert report.errors == [] and report.mismatches == []
+    F = forward(sc.params, sc.inputs, sc.targets, sc.loss_mode)
+    for t in range(1, sc.T + 1):
+        assert np.allclose(case.names[f"p_{t}"].astype(float).ravel(), F.p[t - 1], rtol=1e-9, atol=1e-12)
+
+
+BAD = st.one_of(
+    st.builds(dict, word=st.text(max_size=1)),
+    st.builds(dict, word=st.just("abab"), hidden=st.one_of(st.integers(max_value=0), st.integers(min_value=65))),
+    st.builds(dict, word=st.just("abab"), vocab=st.text(alphabet="abc", min_size=3).filter(lambda v: len(set(v)) < len(v) or "b" not in v)),
+    st.builds(dict, word=st.text(alphabet="ab\t\n\x00", min_size=2).filter(lambda w: set(w) - {"a", "b"})),
+    st.builds(dict, word=st.just("abab"), lr=st.sampled_from([float("nan"), float("inf")])),
+    st.builds(dict, word=st.just("abab"), weights=st.dictionaries(st.sampled_from(["Wxh", "Whh", "bh", "Why", "junk"]),
+                                                                  st.one_of(st.text(), st.floats(), st.lists(st.floats(), max_size=3)))),
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(spec=BAD)
+def test_random_bad_inputs_are_input_errors(spec):
+    with pytest.raises(InputError) as e:
+        make_scenario(use_template=False, **spec)
+    message = str(e.value)
+    assert message and "\n" not in message
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(word=st.text(alphabet="ab\t\n", min_size=2, max_size=5).filter(lambda w: set(w) - {"a", "b"}))
+def test_random_bad_words_exit_2_with_one_line_and_no_file(tmp_path_factory, word):
+    folder = tmp_path_factory.mktemp("bad")
+    r = run_cli("build", word, "--out", "w.xlsx", cwd=folder)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert not any(folder.iterdir())
