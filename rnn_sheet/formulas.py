@@ -30,6 +30,17 @@ def _here(L, kind, t):
     return L[(kind, t)].sheet
 
 
+def most_probable(L, scores):
+    """The letter with the highest score (or probability) in the range `scores`; the first on a tie,
+    as NumPy's argmax."""
+    return f"INDEX({L[('vocab', None)].range()},MATCH(MAX({scores}),{scores},0))"
+
+
+def joined(block):
+    """The letters of a one-column block as one string (&: CONCATENATE takes at most 255 arguments)."""
+    return "&".join(block.ref(i) for i in range(block.nrows))
+
+
 # --- forward step sheets -------------------------------------------------------------------------
 
 def _make_link(name):
@@ -132,8 +143,7 @@ def p(L, t, k, j):
 
 @formula("pred")
 def pred(L, t, i, j):
-    P = L[("p", t)].range()
-    return f"INDEX({L[('vocab', None)].range(frm=f'Step {t}')},MATCH(MAX({P}),{P},0))"
+    return most_probable(L, L[("p", t)].range())
 
 
 @formula("loss_t")
@@ -167,8 +177,7 @@ def sum_ptarget(L, t, i, j):
 
 @formula("predicted_text")
 def predicted_text(L, t, i, j):
-    preds = L[("sum_pred", None)]
-    return "&".join(preds.ref(k) for k in range(preds.nrows))
+    return joined(L[("sum_pred", None)])
 
 
 @formula("loss")

@@ -1,5 +1,5 @@
 """Formulas of the Gradient flow and Generate sheets."""
-from .formulas import FORMULAS, formula
+from .formulas import FORMULAS, formula, joined, most_probable
 from .formulas_training import hidden_row, score_row
 
 
@@ -49,11 +49,9 @@ def gen_Y(L, t, g, k):
 
 @formula("gen_out")
 def gen_out(L, t, g, j):
-    Y = L[("gen_Y", None)].row_range(g)
-    return f"INDEX({L[('vocab', None)].range(frm='Generate')},MATCH(MAX({Y}),{Y},0))"
+    return most_probable(L, L[("gen_Y", None)].row_range(g))
 
 
 @formula("generated")
 def generated(L, t, i, j):
-    outs = L[("gen_out", None)]
-    return "&".join(outs.ref(g) for g in range(outs.nrows))
+    return joined(L[("gen_out", None)])

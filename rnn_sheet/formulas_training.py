@@ -4,7 +4,7 @@ Rows are time steps, so every product is a SUMPRODUCT of two rows (weights row �
 two columns (summing over time for a gradient); Whyᵀ and Whhᵀ are laid out as linked copies so no
 formula needs TRANSPOSE.
 """
-from .formulas import FORMULAS, formula
+from .formulas import FORMULAS, formula, joined, most_probable
 
 PARAMS = ("Wxh", "Whh", "bh", "Why", "by")
 
@@ -135,8 +135,7 @@ def c_L(L, slot, t, j):
 
 @formula("c_pred")
 def c_pred(L, slot, t, j):
-    P = L[("c_P", slot)].row_range(t)
-    return f"INDEX({L[('vocab', None)].range(frm=L[('c_P', slot)].sheet)},MATCH(MAX({P}),{P},0))"
+    return most_probable(L, L[("c_P", slot)].row_range(t))
 
 
 @formula("c_loss")
@@ -146,8 +145,7 @@ def c_loss(L, slot, i, j):
 
 @formula("c_text")
 def c_text(L, slot, i, j):
-    preds = L[("c_pred", slot)]
-    return "&".join(preds.ref(t) for t in range(preds.nrows))
+    return joined(L[("c_pred", slot)])
 
 
 @formula("c_dY")
