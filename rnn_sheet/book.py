@@ -18,6 +18,19 @@ INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
 INPUT_TEXT = {"vocab", "word", "gen_start"}
 CONSTANTS = {"onehot", "flow_t"}
 ONE_HOT = {"x", "target", "b_x", "b_target", "c_X", "c_TGT", "gen_X", "g_X", "onehot"}
+# Cells that only repeat a cell shown elsewhere (a weight beside what it multiplies, a vector from
+# the step before): a reader should see they are not new results.
+LINKS = {"Wxh_link", "Whh_link", "bh_link", "Why_link", "by_link", "b_Why", "b_Whh", "h_copy", "h_prev",
+         "b_p", "b_target", "b_h", "b_x", "b_hprev", "dh_in", "sum_in", "sum_target", "sum_pred",
+         "sum_loss", "loss_before", "c_WhyT", "c_WhhT"}
+# Heatmaps: weights and gradients diverge around 0; probabilities run from 0 to 1.
+WEIGHTS = {"Wxh", "Whh", "bh", "Why", "by", "Wxh_link", "Whh_link", "bh_link", "Why_link", "by_link",
+           "b_Why", "b_Whh", "c_WhyT", "c_WhhT", *(f"{n}_new" for n in ("Wxh", "Whh", "bh", "Why", "by")),
+           *(f"cw_{n}" for n in ("Wxh", "Whh", "bh", "Why", "by"))}
+GRADIENTS = {"dy", "dh", "da", "dWhy_t", "dby_t", "dWxh_t", "dWhh_t", "dbh_t", "dWxh", "dWhh", "dbh",
+             "dWhy", "dby", "g_DA", "g_DY", "c_dY", "c_dH", "c_dA",
+             *(f"c_g_{n}" for n in ("Wxh", "Whh", "bh", "Why", "by"))}
+PROBABILITIES = {"p", "b_p", "c_P", "sum_ptarget"}
 
 
 @dataclass
@@ -36,6 +49,18 @@ class Sheet:
     width: int = 1
     widths: dict = field(default_factory=dict)    # col -> width, where not the default
     charts: list = field(default_factory=list)    # dicts: title, categories, values (ranges), anchor
+    notes: dict = field(default_factory=dict)     # (row, col) -> plain-maths note on a block's first cell
+    merges: list = field(default_factory=list)    # (row, col, ncols): a caption spanning its block
+    heatmaps: list = field(default_factory=list)  # (Block, "diverging" | "probability", bound)
+    header_rows: int = 0                          # frozen title rows
+
+    @property
+    def extent(self):
+        """(rows, cols) covered by cells and charts: the print area."""
+        rows = max([r + 1 for r, _ in self.cells] + [c["anchor"][0] + c["size"][0] for c in self.charts] + [1])
+        cols = max([c + 1 for _, c in self.cells] + [c["anchor"][1] + c["size"][1] for c in self.charts]
+                   + [self.width])
+        return rows, cols
 
 
 @dataclass
@@ -56,7 +81,9 @@ def build_book(scenario, backward=True):
     sheets = []
     for plan_sheet in L.sheets:
         sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width,
-                      widths={c: w for c, w in plan_sheet.widths.items() if c not in plan_sheet.wide}, charts=_charts(L, plan_sheet))
+                      widths=_widths(plan_sheet),
+                      charts=_charts(L, plan_sheet), merges=list(plan_sheet.merges),
+                      header_rows=plan_sheet.header_rows)
         for row, col, text, style in plan_sheet.labels:
             sheet.cells[(row, col)] = Cell("label", text, style=style)
         with on_sheet(plan_sheet.name):
@@ -64,14 +91,40 @@ def build_book(scenario, backward=True):
                 v = np.asarray(vals[key], dtype=object).reshape(block.nrows, block.ncols)
                 for i, j in block.cells():
                     sheet.cells[(block.row + i, block.col + j)] = _cell(L, key, i, j, _plain(v[i, j]))
+                if key in plan_sheet.notes:
+                    sheet.notes[(block.row, block.col)] = plan_sheet.notes[key]
+                heat = _heat(key[0], block, v)
+                if heat:
+                    sheet.heatmaps.append(heat)
         sheets.append(sheet)
     names = {name: L[key].range(frm=None, absolute=True) for name, key in L.names.items()}
     return Book(sheets, names, L, _properties(scenario), records[0].fwd.loss)
 
 
+def _widths(plan_sheet):
+    # Number columns keep the default width (operator and label widths are for empty columns)
+    # unless a caption needs more.
+    widths = {c: w for c, w in plan_sheet.widths.items() if c not in plan_sheet.wide}
+    for c, w in plan_sheet.fit.items():
+        widths[c] = max(widths.get(c, 11), w)
+    return widths
+
+
 def _charts(L, plan_sheet):
     return [{**chart, "categories": L[chart["categories"]].range(frm=None, absolute=True),
              "values": L[chart["values"]].range(frm=None, absolute=True)} for chart in plan_sheet.charts]
+
+
+def _heat(kind, block, v):
+    if block.nrows * block.ncols < 2:
+        return None
+    if kind in PROBABILITIES:
+        return block, "probability", 1.0
+    if kind in WEIGHTS or kind in GRADIENTS:
+        # Symmetric around 0, fixed at build time: white is always 0 and the colours compare blocks.
+        bound = max((abs(x) for x in v.ravel() if isinstance(x, float)), default=0.0)
+        return (block, "diverging", bound) if bound > 0 else None
+    return None
 
 
 def _cell(L, key, i, j, value):
@@ -83,7 +136,10 @@ def _cell(L, key, i, j, value):
     text = None if kind in CONSTANTS else formula_text(L, key, i, j)
     if text is None:
         return Cell("const", value, style="const")
-    style = "calc_text" if isinstance(value, str) else "calc_int" if kind in ONE_HOT else "calc"
+    if kind in LINKS:
+        style = "link_text" if isinstance(value, str) else "link_int" if kind in ONE_HOT else "link"
+    else:
+        style = "calc_text" if isinstance(value, str) else "calc_int" if kind in ONE_HOT else "calc"
     return Cell("formula", value, text, style=style)
 
 

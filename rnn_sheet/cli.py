@@ -5,8 +5,10 @@ import click
 
 from . import __version__
 from .book import build_book
+from .exercise import outputs
 from .ods import write_ods
 from .output import output_paths, parse_formats, safe_stem, write_atomically
+from .pdf import export_pdf, require_libreoffice
 from .scenario import InputError, list_templates, make_scenario
 from .xlsx import write_xlsx
 
@@ -40,18 +42,28 @@ def main():
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="xlsx, ods, xlsx,ods or all.")
 @click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT).")
 @click.option("--no-template", is_flag=True, help="Ignore templates/WORD.toml even if it exists.")
+@click.option("--exercise", is_flag=False, flag_value="", default=None, metavar="[STEPS]",
+              help="Write NAME-exercise and NAME-answers instead: STEPS (e.g. f2,b4; default f2 and the "
+                   "last Back step) left blank to fill in.")
+@click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
 def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
-          layout, fmt, out, no_template):
+          layout, fmt, out, no_template, exercise, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = parse_formats(fmt)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
                        start=start, layout=layout, use_template=not no_template)
     paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
+    if pdf:
+        require_libreoffice()
     book = build_book(sc)
-    for fmt_name, path in zip(formats, paths):
-        write_atomically(path, lambda tmp, f=fmt_name: WRITERS[f](book, tmp))
+    jobs = outputs(book, formats, paths, exercise)
+    for fmt_name, path, b in jobs:
+        write_atomically(path, lambda tmp, f=fmt_name, b=b: WRITERS[f](b, tmp))
         click.echo(f"wrote {path}")
+    if pdf:
+        for written in export_pdf([path for _, path, _ in jobs]):
+            click.echo(f"wrote {written}")
     click.echo(f"total loss {book.loss:.6f}")
 
 

@@ -7,6 +7,7 @@ with the engine's values.
 from dataclasses import dataclass, field
 
 from .grid import Block
+from .layout_notes import NOTES
 
 LABEL_COL = 0      # column A holds band titles and notes
 FIRST_COL = 1
@@ -22,7 +23,11 @@ class SheetPlan:
     width: int = 1                  # columns used
     widths: dict = field(default_factory=dict)      # col -> width of operator and label columns
     wide: set = field(default_factory=set)          # columns holding numbers somewhere
-    charts: list = field(default_factory=list)      # dicts: title, x key, y key, anchor
+    charts: list = field(default_factory=list)      # dicts: title, x key, y key, anchor, type
+    notes: dict = field(default_factory=dict)       # key -> plain maths, noted on the block's first cell
+    merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
+    header_rows: int = 0            # title rows, frozen at the top of the window
+    fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -34,7 +39,15 @@ class SheetPlan:
         if subtitle:
             self.label(self.row, 0, subtitle, "note")
             self.row += 1
+        self.header_rows = self.row
         self.row += 1
+
+    def chart(self, spec, below=False, row=None):
+        """Below the bands (reserving its rows) or right of them, from `row` (default: under the title)."""
+        at = (self.row, FIRST_COL) if below else (row or self.header_rows + 1, self.width + 1)
+        self.charts.append({**spec, "anchor": at, "size": (CHART_ROWS, CHART_COLS)})
+        if below:
+            self.row += CHART_ROWS + 1
 
     def band(self, title, parts, note=None):
         """Lay parts left to right under a band title: Part blocks, or str operators such as '×'."""
@@ -53,6 +66,12 @@ class SheetPlan:
                 self.widths.setdefault(col, 5)
                 col += 1
             self.label(top, col, part.caption, "caption")
+            if part.ncols > 1:
+                self.merges.append((top, col, part.ncols))
+            else:       # a long caption over one number would run into its neighbour's
+                self.fit[col] = max(self.fit.get(col, 0), len(part.caption) + 2)
+            if part.note:
+                self.notes[part.key] = part.note
             for j, text in enumerate(part.col_labels or []):
                 self.label(top + 1, col + j, text, "collabel")
             self.blocks[part.key] = Block(self.name, top + 2 + part.offset, col, part.nrows, part.ncols)
@@ -76,6 +95,11 @@ class Part:
     row_labels: list | None = None
     col_labels: list | None = None
     offset: int = 0          # rows below the band's first row, to line up time steps
+    note: str | None = None  # what the block is, in plain maths (default: layout_notes.NOTES)
+
+    def __post_init__(self):
+        if self.note is None:
+            self.note = NOTES.get(self.key[0])
 
 
 @dataclass
@@ -119,6 +143,11 @@ def units(n, prefix="h"):
     return [f"{prefix}{i + 1}" for i in range(n)]
 
 
+# Step sheets draw p_t only for a vocabulary that fits a chart (and not in a compact workbook).
+CHART_MAX_V = 30
+CHART_ROWS, CHART_COLS = 16, 7       # cells a chart covers (480 x 288 px at 11-character columns)
+
+
 # Above this many cells of per-step matrices, step and backward sheets show vectors only (the
 # matrices stay on Parameters, gradients are summed down time-major tables): a 300-letter text
 # would otherwise need over a million formulas.
@@ -137,10 +166,21 @@ def plan(scenario, backward=True):
     L.compact = {"compact": True, "detailed": False}.get(
         scenario.layout, detail_cells(T, V, H, L.model) > DETAIL_LIMIT)
     letters = [show_char(c) for c in scenario.vocab]
+    from .layout_about import about_sheet
+    L.add(about_sheet(L, scenario))
     L.add(parameters_sheet(L, scenario, letters))
+    charts = not L.compact and V <= CHART_MAX_V
     for t in range(1, T + 1):
-        L.add(forward_sheet(L, t, letters))
-    L.add(summary_sheet(L))
+        S = forward_sheet(L, t, letters)
+        if charts:      # beside the scores and softmax: the step still prints on one page
+            S.chart({"type": "bar", "title": f"p_{t} = softmax(y_{t}); target: '{show_char(scenario.word[t])}'",
+                     "x_title": "next letter", "y_title": "probability",
+                     "categories": ("vocab", None), "values": ("p", t)}, row=S.blocks[("y", t)].row - 4)
+        L.add(S)
+    S = summary_sheet(L)
+    S.chart({"type": "bar", "title": "loss_t per time step", "x_title": "input letter x_t",
+             "y_title": "loss_t", "categories": ("sum_in", None), "values": ("sum_loss", None)})
+    L.add(S)
     if backward:
         from . import layout_backward
         layout_backward.add_sheets(L, scenario, letters)

@@ -19,8 +19,8 @@ def gradient_flow_sheet(L):
         Part(("flow_t", None), "step", T), Part(("grad_norms", None), "|dh_t|", T),
         Part(("da_norms", None), "|da_t|", T)])
     L.names["grad_norms"] = ("grad_norms", None)
-    S.charts.append({"title": "|dh_t| by time step", "x_title": "time step t", "y_title": "|dh_t|",
-                     "categories": ("flow_t", None), "values": ("grad_norms", None), "anchor": (2, 6)})
+    S.chart({"title": "|dh_t| by time step", "x_title": "time step t", "y_title": "|dh_t|",
+             "categories": ("flow_t", None), "values": ("grad_norms", None)})
     return S
 
 

@@ -4,7 +4,7 @@ Both use a compact, time-major "network block": one row per time step, so a whol
 backward pass fits in a few tables. Slot 0 is the Update sheet's check of the new weights; slot k >= 1
 is training epoch k, whose weights are W_k (the weights after k SGD steps).
 """
-from .layout import Part, SheetPlan, units
+from .layout import CHART_ROWS, Part, SheetPlan, units
 
 PARAMS = ("Wxh", "Whh", "bh", "Why", "by")
 
@@ -59,9 +59,10 @@ def training_sheet(L, letters):
         Part(("epoch_no", None), "epoch", N + 1), Part(("loss_epochs", None), "loss", N + 1),
         Part(("pred_epochs", None), "predicted letters", N + 1)])
     L.names["loss_epochs"] = ("loss_epochs", None)
-    S.charts.append({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss",
-                     "categories": ("epoch_no", None), "values": ("loss_epochs", None),
-                     "anchor": (2, 6)})
+    # Beside a long loss table; below a short one, where the wider epoch bands would run under it.
+    S.chart({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss",
+             "categories": ("epoch_no", None), "values": ("loss_epochs", None)},
+            below=N + 1 < CHART_ROWS)
     for k in range(1, N + 1):
         weights = "from the Update sheet" if k == 1 else f"W_{k} = W_{k - 1} - lr · dW_{k - 1}"
         S.band(f"Epoch {k}: weights ({weights})",

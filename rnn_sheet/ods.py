@@ -162,8 +162,11 @@ def _display(cell):
     return f"{cell.value:.{decimals}f}"
 
 
-def _cell_xml(cell, formulas):
+def _cell_xml(cell, formulas, span=1, note=None):
     attrs = f' table:style-name="{_esc(cell.style)}"'
+    if span > 1:
+        attrs += f' table:number-columns-spanned="{span}" table:number-rows-spanned="1"'
+    inner = f"<office:annotation>{paragraph(note)}</office:annotation>" if note else ""
     if cell.kind == "formula":
         if cell.formula not in formulas:
             formulas[cell.formula] = _esc(to_openformula(cell.formula))
@@ -179,9 +182,9 @@ def _cell_xml(cell, formulas):
         # User text stays text: a string cell, never parsed as a formula or a number.
         attrs += ' office:value-type="string"'
         shown = v
-    else:
-        return f"<table:table-cell{attrs}/>"      # no cached value; a spreadsheet recomputes it
-    return f"<table:table-cell{attrs}>{paragraph(shown)}</table:table-cell>"
+    else:     # no cached value (a blank, or a cell a spreadsheet must compute)
+        return f"<table:table-cell{attrs}>{inner}</table:table-cell>" if inner else f"<table:table-cell{attrs}/>"
+    return f"<table:table-cell{attrs}>{inner}{paragraph(shown)}</table:table-cell>"
 
 
 def _repeat(n, what):
@@ -189,6 +192,7 @@ def _repeat(n, what):
 
 
 def rows_xml(sheet, formulas):
+    spans = {(r, c): n for r, c, n in sheet.merges}
     rows = {}
     for (r, c), cell in sheet.cells.items():
         rows.setdefault(r, []).append((c, cell))
@@ -199,10 +203,15 @@ def rows_xml(sheet, formulas):
         out.append("<table:table-row>")
         next_col = 0
         for c, cell in sorted(rows[r], key=lambda item: item[0]):
+            if c < next_col:
+                continue        # under a merged caption (never happens with our layouts)
             if c > next_col:
                 out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
-            out.append(_cell_xml(cell, formulas))
-            next_col = c + 1
+            span = spans.get((r, c), 1) if isinstance(cell.value, str) else 1
+            out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c))))
+            if span > 1:
+                out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
+            next_col = c + span
         out.append("</table:table-row>")
         next_row = r + 1
     return "".join(out)
@@ -248,7 +257,7 @@ def write_ods(book, path):
     # from none so that the same Book always gives the same bytes.
     Element.namespaces.clear()
     doc = OpenDocumentSpreadsheet()
-    for ns in (TABLENS, TEXTNS, OFNS):
+    for ns in (OFFICENS, TABLENS, TEXTNS, OFNS):
         doc.spreadsheet.get_nsprefix(ns)          # used by the prepared rows
     props = book.properties
     for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):

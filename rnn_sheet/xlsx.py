@@ -4,7 +4,7 @@ import datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .styles import STYLES, column_width
+from .styles import HEAT_DIVERGING, HEAT_PROBABILITY, STYLES, TAB_COLORS, column_width
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
 EPOCH = datetime.datetime(2000, 1, 1)
@@ -30,6 +30,7 @@ def write_xlsx(book, path):
     for sheet in book.sheets:
         ws = wb.add_worksheet(sheet.name, worksheet_class=PlainFormulaWorksheet)
         _write_sheet(ws, sheet, formats)
+        _decorate(ws, sheet)
         _print_setup(ws, sheet)
         for chart in sheet.charts:
             _add_chart(wb, ws, chart)
@@ -39,20 +40,44 @@ def write_xlsx(book, path):
 
 
 def _write_sheet(ws, sheet, formats):
-    for col in range(sheet.width):
+    for col in range(sheet.extent[1]):      # charts too: the print area must hold them
         ws.set_column(col, col, column_width(sheet, col))
+    merged = {(r, c): n for r, c, n in sheet.merges}
     for (row, col), cell in sorted(sheet.cells.items()):
         fmt = formats[cell.style]
         if cell.kind == "formula":
             ws.write_formula(row, col, "=" + cell.formula, fmt, cell.value)
+        elif cell.kind == "blank":
+            ws.write_blank(row, col, None, fmt)
+        elif (row, col) in merged and isinstance(cell.value, str):
+            ws.merge_range(row, col, row, col + merged[(row, col)] - 1, cell.value, fmt)
         elif isinstance(cell.value, str):
             ws.write_string(row, col, cell.value, fmt)
         else:
             ws.write_number(row, col, cell.value, fmt)
 
 
+def _decorate(ws, sheet):
+    """What helps the eye and changes no value: tab colour, frozen title, notes, heatmaps."""
+    if sheet.kind in TAB_COLORS:
+        ws.set_tab_color(TAB_COLORS[sheet.kind])
+    if sheet.header_rows:
+        ws.freeze_panes(sheet.header_rows, 0)
+    for (row, col), text in sorted(sheet.notes.items()):
+        ws.write_comment(row, col, text, {"author": "rnn-sheet", "x_scale": 2.5, "y_scale": 1.2})
+    for block, kind, bound in sheet.heatmaps:
+        spec = HEAT_PROBABILITY if kind == "probability" else {
+            **HEAT_DIVERGING, "min_value": -bound, "max_value": bound}
+        ws.conditional_format(block.row, block.col, block.row + block.nrows - 1,
+                              block.col + block.ncols - 1, spec)
+
+
 def _print_setup(ws, sheet):
-    """Handouts: landscape, one page wide, sheet name and page number on every page."""
+    """Handouts: landscape, one page wide, sheet name and page number on every page. Value cells
+    have borders, so gridlines stay off on screen and paper."""
+    rows, cols = sheet.extent
+    ws.print_area(0, 0, rows - 1, cols - 1)
+    ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
     ws.fit_to_pages(1, 0)
@@ -61,9 +86,14 @@ def _print_setup(ws, sheet):
 
 
 def _add_chart(wb, ws, spec):
-    chart = wb.add_chart({"type": "line"})
-    chart.add_series({"name": spec["title"], "categories": "=" + spec["categories"],
-                      "values": "=" + spec["values"], "marker": {"type": "circle"}})
+    if spec.get("type") == "bar":
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({"name": spec["title"], "categories": "=" + spec["categories"],
+                          "values": "=" + spec["values"], "fill": {"color": "#2F75B5"}, "gap": 60})
+    else:
+        chart = wb.add_chart({"type": "line"})
+        chart.add_series({"name": spec["title"], "categories": "=" + spec["categories"],
+                          "values": "=" + spec["values"], "marker": {"type": "circle"}})
     chart.set_title({"name": spec["title"]})
     chart.set_x_axis({"name": spec.get("x_title", "")})
     chart.set_y_axis({"name": spec.get("y_title", "")})

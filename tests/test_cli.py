@@ -52,7 +52,7 @@ def test_build_hello_writes_output_and_prints_path_and_loss(tmp_path):
     engine_loss = forward(sc.params, sc.inputs, sc.targets).loss
     assert float(lines[-1].split()[-1]) == pytest.approx(engine_loss, abs=5e-7)
     wb = openpyxl.load_workbook(tmp_path / "output" / "hello.xlsx")
-    assert wb.sheetnames[0] == "Parameters"
+    assert wb.sheetnames[:2] == ["About", "Parameters"]
     assert [f"Step {t}" for t in range(1, 5)] == [n for n in wb.sheetnames if n.startswith("Step ")]
     assert "Summary" in wb.sheetnames
     assert {"Wxh", "Whh", "bh", "Why", "loss"} <= set(wb.defined_names)
