@@ -79,12 +79,14 @@ def network_bands(S, L, letters, slot, backward, title):
         S.band("One-hot inputs x_t and targets, one row per time step", [
             Part(("c_X", slot), "x_t", T, V, steps, letters), " ",
             Part(("c_TGT", slot), "target_t", T, V, steps, letters)])
+    # Two bands, not one: a single row of every table would print at a tiny scale.
     S.band(f"{title}: forward pass, one row per time step", [
         Part(("c_H", slot), "h_t (row t=0: h_0 = 0)", T + 1, H, ["t=0"] + steps, units(H)), " ",
-        Part(("c_Y", slot), "y_t", T, V, steps, letters, offset=1), " ",
-        Part(("c_M", slot), "max y_t", T, offset=1), Part(("c_S", slot), "Σ exp(y-max)", T, offset=1), " ",
-        Part(("c_P", slot), "p_t", T, V, steps, letters, offset=1), " ",
-        Part(("c_L", slot), "loss_t", T, offset=1), Part(("c_pred", slot), "predicted", T, offset=1)])
+        Part(("c_Y", slot), "y_t", T, V, steps, letters, offset=1)])
+    S.band(f"{title}: softmax, loss and prediction", [
+        Part(("c_M", slot), "max y_t", T, row_labels=steps), Part(("c_S", slot), "Σ exp(y-max)", T), " ",
+        Part(("c_P", slot), "p_t", T, V, steps, letters), " ",
+        Part(("c_L", slot), "loss_t", T), Part(("c_pred", slot), "predicted", T)])
     S.band(f"{title}: total", [Part(("c_loss", slot), "loss", 1), Part(("c_text", slot), "predicted", 1)])
     if not backward:
         return
