@@ -72,14 +72,15 @@ class Book:
     loss: float
 
 
-def build_book(scenario, backward=True):
+def build_book(scenario, backward=True, progress=None):
+    """progress(done, total), if given, is called after each sheet."""
     # The Update sheet always shows one step; the Training sheet shows `epochs` of them.
     records = train(scenario.params, scenario.inputs, scenario.targets, scenario.lr,
                     max(scenario.epochs, 1), scenario.clip, scenario.loss_mode)
     L = plan(scenario, backward=backward)
     vals = values(L, scenario, records)
     sheets = []
-    for plan_sheet in L.sheets:
+    for n, plan_sheet in enumerate(L.sheets, 1):
         sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width,
                       widths=_widths(plan_sheet),
                       charts=_charts(L, plan_sheet), merges=list(plan_sheet.merges),
@@ -97,6 +98,8 @@ def build_book(scenario, backward=True):
                 if heat:
                     sheet.heatmaps.append(heat)
         sheets.append(sheet)
+        if progress:
+            progress(n, len(L.sheets))
     names = {name: L[key].range(frm=None, absolute=True) for name, key in L.names.items()}
     return Book(sheets, names, L, _properties(scenario), records[0].fwd.loss)
 

@@ -1,5 +1,6 @@
 """The rnn-sheet command: argument parsing and messages only."""
 import sys
+import time
 
 import click
 
@@ -13,6 +14,31 @@ from .scenario import InputError, list_templates, make_scenario
 from .xlsx import write_xlsx
 
 WRITERS = {"xlsx": write_xlsx, "ods": write_ods}
+
+
+class LazyBar:
+    """A progress bar for builds that take more than about a second, shown only on a terminal.
+    Called as progress(done, total) by the builder and the writers."""
+
+    def __init__(self, label, started, after=1.0):
+        self.label, self.started, self.after = label, started, after
+        self.bar = None
+        self.enabled = sys.stdout.isatty()
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            if not self.enabled or time.monotonic() - self.started < self.after:
+                return
+            self.bar = click.progressbar(length=total, label=self.label)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,10 +82,13 @@ def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode
     paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
     if pdf:
         require_libreoffice()
-    book = build_book(sc)
+    started = time.monotonic()
+    with LazyBar("building", started) as bar:
+        book = build_book(sc, progress=bar)
     jobs = outputs(book, formats, paths, exercise)
     for fmt_name, path, b in jobs:
-        write_atomically(path, lambda tmp, f=fmt_name, b=b: WRITERS[f](b, tmp))
+        with LazyBar(f"writing {path.name}", started) as bar:
+            write_atomically(path, lambda tmp, f=fmt_name, b=b: WRITERS[f](b, tmp, progress=bar))
         click.echo(f"wrote {path}")
     if pdf:
         for written in export_pdf([path for _, path, _ in jobs]):

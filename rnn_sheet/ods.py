@@ -252,7 +252,7 @@ def _sheet_table(doc, sheet, widths, formulas):
 
 # --- writing --------------------------------------------------------------------------------------
 
-def write_ods(book, path):
+def write_ods(book, path, progress=None):
     # odfpy declares on the root every namespace any element of the process has used so far; start
     # from none so that the same Book always gives the same bytes.
     Element.namespaces.clear()
@@ -265,8 +265,10 @@ def write_ods(book, path):
             doc.meta.addElement(element(text=props[key]))
     _add_styles(doc)
     widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
-    for sheet in book.sheets:
+    for n, sheet in enumerate(book.sheets, 1):
         doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas))
+        if progress:
+            progress(n, len(book.sheets))
     if book.names:
         named = table.NamedExpressions()
         for name, ref in sorted(book.names.items()):

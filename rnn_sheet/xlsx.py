@@ -19,7 +19,7 @@ class PlainFormulaWorksheet(Worksheet):
         return formula[1:] if formula.startswith("=") else formula
 
 
-def write_xlsx(book, path):
+def write_xlsx(book, path, progress=None):
     wb = xlsxwriter.Workbook(str(path), {
         # User text (letters, words) must never become a formula, number or link.
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
@@ -27,7 +27,9 @@ def write_xlsx(book, path):
     wb.set_properties({**book.properties, "created": EPOCH})
     wb.set_calc_mode("auto")
     formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
-    for sheet in book.sheets:
+    for n, sheet in enumerate(book.sheets, 1):
+        if progress:
+            progress(n - 1, len(book.sheets))
         ws = wb.add_worksheet(sheet.name, worksheet_class=PlainFormulaWorksheet)
         _write_sheet(ws, sheet, formats)
         _decorate(ws, sheet)

@@ -217,7 +217,7 @@ def test_failing_build_keeps_an_existing_output_file(tmp_path):
     assert out.read_bytes() == b"precious"
     # A failure half-way through writing the file (disk full): the old file stays, no temp file is left.
     setup = ("import errno, rnn_sheet.cli as c\n"
-             "def broken(book, path):\n"
+             "def broken(book, path, progress=None):\n"
              "    open(path, 'wb').write(b'PK half a file')\n"
              "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
              "c.WRITERS['xlsx'] = broken")
@@ -242,3 +242,35 @@ def test_huge_weights_give_a_readable_workbook_or_one_line_error(tmp_path):
     assert r.returncode == 0 and r.stderr == ""
     assert "inf" not in r.stdout
     openpyxl.load_workbook(tmp_path / "big.xlsx", data_only=True)
+
+
+def _run_on_a_terminal(args, cwd):
+    """Run the CLI with stdout on a pseudo-terminal, as a user at a shell would; returns its output."""
+    import os
+    import pty
+    master, slave = pty.openpty()
+    cmd = [sys.executable, "-c", "from rnn_sheet.cli import run; run()", *args]
+    proc = subprocess.Popen(cmd, stdout=slave, stderr=slave, cwd=cwd, env=cli_env())
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_for_slow_builds_only(tmp_path):
+    long_word = "abcdefghij" * 12
+    code, shown = _run_on_a_terminal(["build", long_word, "--hidden", "16", "--out", "big.xlsx"], tmp_path)
+    assert code == 0 and "writing big.xlsx" in shown and "%" in shown
+    code, shown = _run_on_a_terminal(["build", "hello", "--out", "small.xlsx"], tmp_path)
+    assert code == 0 and "building" not in shown and "writing" not in shown
+    piped = run_cli("build", long_word, "--hidden", "16", "--out", "big2.xlsx", cwd=tmp_path)
+    assert piped.returncode == 0 and "writing" not in piped.stdout + piped.stderr
