@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -129,11 +130,18 @@ def test_templates_lists_hello(tmp_path):
     assert ["hello", make_scenario("hello").description] in lines
 
 
-@pytest.mark.skipif(shutil.which("rnn-sheet") is None, reason="rnn-sheet is not installed (pip install .)")
+def _installed_script():
+    # Beside the interpreter first: pyenv, for one, puts no shim on PATH until `pyenv rehash`.
+    beside = Path(sys.executable).parent / "rnn-sheet"
+    return str(beside) if beside.exists() else shutil.which("rnn-sheet")
+
+
+@pytest.mark.skipif(_installed_script() is None, reason="rnn-sheet is not installed (pip install .)")
 def test_installed_script(tmp_path):
-    r = subprocess.run(["rnn-sheet", "--version"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    script = _installed_script()
+    r = subprocess.run([script, "--version"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert r.returncode == 0 and __version__ in r.stdout
-    r = subprocess.run(["rnn-sheet", "build", "hello", "--hidden", "0"], capture_output=True, text=True,
+    r = subprocess.run([script, "build", "hello", "--hidden", "0"], capture_output=True, text=True,
                        cwd=tmp_path, timeout=60)
     assert_one_line_error(r, "hidden")
 
