@@ -20,7 +20,7 @@ from .engine import Params, generate, train
 from .grid import sheet_prefix
 from .ods import read_ods
 from .scenario import InputError
-from .verify import diff, is_error
+from .verify import diff, judge
 
 # Names every workbook of ours has; without them the file is not one of ours.
 REQUIRED = ("Wxh", "Whh", "bh", "Why", "lr", "vocab", "word", "loss")
@@ -178,15 +178,15 @@ def compare(book, recomputed, tol=1e-9):
         name = f"{sheet_prefix(sheet)}{coord}"
         a = book.cached[(sheet, coord)]
         b = wb[sheet][coord].value if sheet in wb.sheetnames else "#REF! (sheet lost)"
-        if is_error(b):
+        kind, outcome = judge(a, b)
+        if kind == "error":
             rep.errors.append((name, b))
-        elif _number(a) and _number(b):
-            d = diff(float(a), float(b)) if math.isfinite(a) and math.isfinite(b) else math.inf
-            if d > rep.max_cached_diff:
-                rep.max_cached_diff, rep.worst_cached = d, name
-            if d > tol:
+        elif kind == "number":
+            if outcome > rep.max_cached_diff:
+                rep.max_cached_diff, rep.worst_cached = outcome, name
+            if outcome > tol:
                 rep.mismatches.append((name, a, b))
-        elif a != b and not (a in (None, "") and b in (None, "")):
+        elif not outcome:
             rep.mismatches.append((name, a, b))
     named = {}
     for n, dest in book.names.items():

@@ -49,6 +49,21 @@ def cell_values(path, cells=None):
     return {(s, coord): wb[s][coord].value for s, coord in cells}
 
 
+def judge(cached, fresh):
+    """How a recomputed value stands against the cached one: ("error", text), ("number", difference)
+    or ("text", equal?). Shared by the tests' compare() and `rnn-sheet check`."""
+    if is_error(fresh):
+        return "error", fresh
+    if _number(cached) and _number(fresh):
+        ok = math.isfinite(cached) and math.isfinite(fresh)
+        return "number", diff(float(cached), float(fresh)) if ok else math.inf
+    return "text", cached == fresh or (cached in (None, "") and fresh in (None, ""))
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def compare(original, recomputed, tol=1e-9):
     """Every formula cell of `original`: its cached value against the value in `recomputed`."""
     cells = formula_cells(original)
@@ -58,15 +73,15 @@ def compare(original, recomputed, tol=1e-9):
     for cell in cells:
         a, b = cached[cell], fresh[cell]
         name = f"{cell[0]}!{cell[1]}"
-        if is_error(b):
+        kind, outcome = judge(a, b)
+        if kind == "error":
             rep.errors.append((name, b))
-        elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(b, bool):
-            d = diff(float(a), float(b)) if math.isfinite(b) else math.inf
-            if d > rep.max_diff:
-                rep.max_diff, rep.worst = d, name
-            if d > tol:
+        elif kind == "number":
+            if outcome > rep.max_diff:
+                rep.max_diff, rep.worst = outcome, name
+            if outcome > tol:
                 rep.mismatches.append((name, a, b))
-        elif a != b and not (a in (None, "") and b in (None, "")):
+        elif not outcome:
             rep.mismatches.append((name, a, b))
     return rep
 
