@@ -10,9 +10,9 @@ import re
 import zipfile
 import xml.etree.ElementTree as ET
 
-from odf import dc, number, style, table
+from odf import dc, number, style, table, text
 from odf.element import Element
-from odf.namespaces import OFFICENS, OFNS, TABLENS, TEXTNS
+from odf.namespaces import LOEXTNS, OFFICENS, OFNS, STYLENS, TABLENS, TEXTNS
 from odf.opendocument import OpenDocumentSpreadsheet
 
 from .grid import a1
@@ -119,6 +119,39 @@ def _add_styles(doc):
         doc.styles.addElement(_cell_style(name, spec, formats.get(fmt)))
 
 
+def _add_page_layout(doc):
+    """Handouts, as in the .xlsx: A4 landscape, one page wide, sheet name and page numbers."""
+    layout = style.PageLayout(name="handout")
+    props = style.PageLayoutProperties(printorientation="landscape", pagewidth="29.7cm",
+                                       pageheight="21cm", print="charts drawings objects zero-values")
+    # LibreOffice's "fit width to 1 page, any height" (ODF 1.2 has only a total page count).
+    props.setAttrNS(LOEXTNS, "scale-to-X", "1")
+    props.setAttrNS(LOEXTNS, "scale-to-Y", "0")
+    layout.addElement(props)
+    # LibreOffice prints a header or footer only when the page layout reserves room for it.
+    for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
+        room = kind()
+        room.addElement(style.HeaderFooterProperties(minheight="0.6cm", **{margin: "0.25cm"}))
+        layout.addElement(room)
+    doc.automaticstyles.addElement(layout)
+    master = style.MasterPage(name="Handout", pagelayoutname=layout)
+    header, footer = style.Header(), style.Footer()
+    name = text.P()
+    name.addElement(text.SheetName(text="???"))
+    header.addElement(name)
+    page = text.P(text="rnn-sheet · page ")
+    page.addElement(text.PageNumber(text="1"))
+    page.addText(" of ")
+    page.addElement(text.PageCount(text="1"))
+    footer.addElement(page)
+    master.addElement(header)
+    master.addElement(footer)
+    doc.masterstyles.addElement(master)
+    sheet_style = style.Style(name="ta1", family="table", masterpagename=master)
+    sheet_style.addElement(style.TableProperties(display="true", writingmode="lr-tb"))
+    doc.automaticstyles.addElement(sheet_style)
+
+
 def _column_style(doc, widths, chars):
     if chars not in widths:
         # Excel's column width unit: characters of about 7 px plus 5 px padding, at 96 px per inch.
@@ -222,7 +255,9 @@ class _Table(Element):
     qname = (TABLENS, "table")
 
     def __init__(self, name, rows):
-        super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name}, check_grammar=False)
+        super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name,
+                                                        (TABLENS, "style-name"): "ta1"},
+                         check_grammar=False)
         self.rows = rows
 
     def toXml(self, level, f):
@@ -264,6 +299,7 @@ def write_ods(book, path, progress=None):
         if props.get(key):
             doc.meta.addElement(element(text=props[key]))
     _add_styles(doc)
+    _add_page_layout(doc)
     widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
     for n, sheet in enumerate(book.sheets, 1):
         doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas))

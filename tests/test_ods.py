@@ -174,3 +174,19 @@ def _close(got, want, what):
     assert got.shape == want.shape, what
     worst = max(diff(a, b) for a, b in zip(got, want))
     assert worst < TOL and all(math.isfinite(v) for v in got), (what, worst)
+
+
+def test_page_setup_for_handouts(tmp_path):
+    """As in the .xlsx: landscape A4, one page wide, a header and a footer, on every sheet."""
+    book = build_book(make_scenario("hello"))
+    path = tmp_path / "hello.ods"
+    write_ods(book, path)
+    with zipfile.ZipFile(path) as z:
+        styles, content = z.read("styles.xml").decode(), z.read("content.xml").decode()
+    assert 'style:print-orientation="landscape"' in content + styles
+    assert 'loext:scale-to-X="1"' in content + styles
+    assert "<text:sheet-name" in styles and "<text:page-number" in styles
+    tables = re.findall(r"<table:table [^>]*>", content)
+    assert len(tables) == len(book.sheets)
+    assert all('table:style-name="ta1"' in t for t in tables)
+    assert re.search(r'style:name="ta1"[^>]*style:master-page-name="Handout"', content)
