@@ -12,8 +12,12 @@ from .engine import train
 from .formulas import text as formula_text
 from .grid import on_sheet
 from .layout import plan
+from .scenario import InputError
 from .values import values
 
+# Memory grows about 1 KB per cell while building, and spreadsheets slow down well before Excel's
+# own limits: a 300-letter text is about 200,000 cells.
+MAX_CELLS = 2_000_000
 INPUT_NUMBERS = {"Wxh", "Whh", "bh", "Why", "by", "lr", "clip"}
 INPUT_TEXT = {"vocab", "word", "gen_start"}
 CONSTANTS = {"onehot", "flow_t"}
@@ -74,10 +78,15 @@ class Book:
 
 def build_book(scenario, backward=True, progress=None):
     """progress(done, total), if given, is called after each sheet."""
+    L = plan(scenario, backward=backward)
+    cells = sum(b.nrows * b.ncols for sheet in L.sheets for b in sheet.blocks.values())
+    if cells > MAX_CELLS:
+        raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
+                         "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
+                         "--hidden or vocabulary")
     # The Update sheet always shows one step; the Training sheet shows `epochs` of them.
     records = train(scenario.params, scenario.inputs, scenario.targets, scenario.lr,
                     max(scenario.epochs, 1), scenario.clip, scenario.loss_mode)
-    L = plan(scenario, backward=backward)
     vals = values(L, scenario, records)
     sheets = []
     for n, plan_sheet in enumerate(L.sheets, 1):

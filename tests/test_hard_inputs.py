@@ -163,3 +163,11 @@ def test_random_bad_words_exit_2_with_one_line_and_no_file(tmp_path_factory, wor
     r = run_cli("build", word, "--out", "w.xlsx", cwd=folder)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert not any(folder.iterdir())
+
+
+def test_a_workbook_too_big_to_open_is_refused_before_any_work(tmp_path):
+    word = "abcdefghij" * 50
+    r = run_cli("build", word[:500], "--hidden", "64", "--model", "standard", "--epochs", "200",
+                "--out", "big.xlsx", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cells" in r.stderr
+    assert not any(tmp_path.iterdir())
