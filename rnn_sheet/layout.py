@@ -129,6 +129,14 @@ class Layout:
     def __getitem__(self, key):
         return self.where[key]
 
+    def in_full(self, direction, t):
+        """Does this step's sheet show its matrices (and, backward, its gradient contributions)?
+        A compact workbook still shows the article's worked steps in full: the first two forward
+        steps and the last backward one (also the default exercise)."""
+        if not self.compact:
+            return True
+        return t <= 2 if direction == "forward" else t == self.T
+
     def counted(self, t):
         """Does step t's prediction enter the loss?"""
         return self.loss_mode == "all" or t == self.T
@@ -230,10 +238,11 @@ def forward_sheet(L, t, letters):
     S.blocks[("char_target", t)] = Block(S.name, S.row + 1, 3, 1, 1)
     S.row += 3
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
-    S.band("Wxh · x_t: the input letter through the input weights", shown(L, t, [
+    full = L.in_full("forward", t)
+    S.band("Wxh · x_t: the input letter through the input weights", shown(L, [
         Part(("Wxh_link", t), "Wxh", H, V, units(H), letters), "×",
         Part(("x", t), "x_t", V, row_labels=letters), "=",
-        Part(("wx", t), "Wxh·x_t", H)]))
+        Part(("wx", t), "Wxh·x_t", H)], full))
     if L.model == "article":
         parts = [Part(("Whh_link", t), "Whh", 1), "×", Part(("h_prev", t), "h(t-1)", H), "+",
                  Part(("bh_link", t), "bias", 1), "=", Part(("wh", t), "Whh·h(t-1)+bias", H)]
@@ -241,7 +250,7 @@ def forward_sheet(L, t, letters):
         parts = [Part(("Whh_link", t), "Whh", H, H, units(H), units(H)), "×",
                  Part(("h_prev", t), "h(t-1)", H), "+", Part(("bh_link", t), "bh", H), "=",
                  Part(("wh", t), "Whh·h(t-1)+bh", H)]
-    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, t, parts), prev)
+    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev)
     S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
         Part(("a", t), "sum", H, row_labels=units(H)), "→", Part(("h", t), "h_t = tanh", H)])
     parts = [Part(("Why_link", t), "Why", V, H, letters, units(H)), "×", Part(("h_copy", t), "h_t", H)]
@@ -249,7 +258,7 @@ def forward_sheet(L, t, letters):
         parts += ["+", Part(("by_link", t), "by", V)]
     parts += ["=", Part(("y", t), "y_t", V)]
     S.band("y_t = Why · h_t" + (" + by" if L.model == "standard" else "") + ": scores for each letter",
-           shown(L, t, parts))
+           shown(L, parts, full))
     S.band("softmax(y_t): probability of each letter, prediction and loss", [
         Part(("ymax", t), "max(y_t)", 1), Part(("e", t), "exp(y_t - max)", V, row_labels=letters),
         Part(("esum", t), "sum of exp", 1), Part(("p", t), "p_t = softmax", V),
@@ -266,10 +275,10 @@ COPIES = {"Wxh_link": "Wxh", "Whh_link": "Whh", "bh_link": "bh", "Why_link": "Wh
           "b_Why": "Why", "b_Whh": "Whh"}
 
 
-def shown(L, t, parts):
-    """In a compact workbook a band keeps its vectors only: the parameter copies go (formulas then
-    refer to the Parameters sheet), and so do the operators between them."""
-    if not L.compact:
+def shown(L, parts, full):
+    """Unless the step is shown in full, a band keeps its vectors only: the parameter copies go
+    (formulas then refer to the Parameters sheet), and so do the operators between them."""
+    if full:
         return parts
     kept = []
     for part in parts:

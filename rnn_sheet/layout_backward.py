@@ -22,7 +22,7 @@ def backward_sheet(L, t, letters):
         Part(("b_p", t), "p_t", V, row_labels=letters), "-", Part(("b_target", t), "target_t", V), "=",
         Part(("dy", t), "dy_t", V)],
         None if L.counted(t) else "This step's prediction is not part of the loss (--loss last): dy_t = 0.")
-    contributions = not L.compact
+    contributions = L.in_full("backward", t)
     parts = [Part(("dWhy_t", t), "dWhy_t = dy_t · h_tᵀ", V, H, letters, units(H)), " ",
              Part(("b_h", t), "h_t", H, row_labels=units(H))]
     if not article:
@@ -30,9 +30,10 @@ def backward_sheet(L, t, letters):
     if contributions:
         S.band("Output weights: this step's gradient contributions", parts)
     nxt = "dh_next = 0: nothing comes back from after the last step" if t == T else f"dh_next from Back {t + 1}"
-    S.band("dh_t = Whyᵀ · dy_t + dh_next: the error reaching the hidden state", shown(L, t, [
+    S.band("dh_t = Whyᵀ · dy_t + dh_next: the error reaching the hidden state", shown(L, [
         Part(("b_Why", t), "Why", V, H, letters, units(H)), " ",
-        Part(("dh_in", t), "dh_next", H, row_labels=units(H)), "→", Part(("dh", t), "dh_t", H)]), nxt)
+        Part(("dh_in", t), "dh_next", H, row_labels=units(H)), "→", Part(("dh", t), "dh_t", H)],
+        contributions), nxt)
     da = [Part(("da", t), "da_t", H, row_labels=units(H))]
     if not contributions:       # h_t was shown with dWhy_t; here it is needed beside da_t
         da = [Part(("b_h", t), "h_t", H, row_labels=units(H)), " ", Part(("da", t), "da_t", H)]
@@ -54,7 +55,7 @@ def backward_sheet(L, t, letters):
     whh = Part(("b_Whh", t), "Whh", 1) if article else Part(("b_Whh", t), "Whh", H, H, units(H), units(H))
     S.band("dh_next = Whhᵀ · da_t: handed back to the step before" if t > 1 else
            "dh_next = Whhᵀ · da_t (the first step: nothing earlier receives it)",
-           shown(L, t, [whh, " ", Part(("dh_out", t), "dh_next", H, row_labels=units(H))]))
+           shown(L, [whh, " ", Part(("dh_out", t), "dh_next", H, row_labels=units(H))], contributions))
     return S
 
 

@@ -61,6 +61,9 @@ def test_every_formula_recomputes_to_its_cached_value(cases, key):
     where = cases[key].book.layout.where
     if SCENARIOS[key].get("layout") == "compact":
         assert ("g_DA", None) in where and ("dWxh_t", 1) not in where
+        # ... except the worked steps: the first two forward steps and the last backward one
+        assert where[("Wxh_link", 2)].sheet == "Step 2" and where[("Wxh_link", 3)].sheet == "Parameters"
+        assert ("dWxh_t", T) in where
     else:
         assert ("dWxh_t", 1) in where and ("g_DA", None) not in where
     assert "Gradients" in sheets and "Update" in sheets

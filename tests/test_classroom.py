@@ -220,8 +220,10 @@ def test_filled_exercise_recomputes_to_the_answer_key(ex_cases, key):
 
 def test_blank_blocks_follow_the_layout():
     book = build_book(make_scenario("hello", layout="compact"))
-    kinds = {k[0] for k, _ in blank_blocks(book, parse_steps("b4", 4))}
+    kinds = {k[0] for k, _ in blank_blocks(book, parse_steps("b3", 4))}
     assert kinds == {"dy", "dh", "da"}          # compact: no per-step gradient contributions
+    kinds = {k[0] for k, _ in blank_blocks(book, parse_steps("b4", 4))}
+    assert kinds == {"dy", "dh", "da", "dWhy_t", "dWxh_t"}     # ... but the last step is in full
 
 
 # --- command line: --exercise, --pdf -------------------------------------------------------------
