@@ -98,6 +98,9 @@ def _add_chart(wb, ws, spec):
                           "values": "=" + spec["values"], "marker": {"type": "circle"}})
     chart.set_title({"name": spec["title"]})
     chart.set_x_axis({"name": spec.get("x_title", "")})
-    chart.set_y_axis({"name": spec.get("y_title", "")})
+    y_axis = {"name": spec.get("y_title", "")}
+    if spec.get("type") == "bar":
+        y_axis["min"] = 0           # bars from zero: an auto-scaled axis exaggerates small differences
+    chart.set_y_axis(y_axis)
     chart.set_legend({"none": True})
     ws.insert_chart(*spec["anchor"], chart)
