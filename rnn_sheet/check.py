@@ -20,7 +20,7 @@ from .engine import Params, generate, train
 from .grid import sheet_prefix
 from .ods import read_ods
 from .scenario import InputError
-from .verify import diff, judge
+from .verify import diff, tally
 
 # Names every workbook of ours has; without them the file is not one of ours.
 REQUIRED = ("Wxh", "Whh", "bh", "Why", "lr", "vocab", "word", "loss")
@@ -174,20 +174,11 @@ def _named(wb, destinations):
 def compare(book, recomputed, tol=1e-9):
     wb = openpyxl.load_workbook(recomputed, data_only=True)
     rep = CheckReport(str(book.path), formulas=len(book.formulas))
-    for sheet, coord in book.formulas:
-        name = f"{sheet_prefix(sheet)}{coord}"
-        a = book.cached[(sheet, coord)]
-        b = wb[sheet][coord].value if sheet in wb.sheetnames else "#REF! (sheet lost)"
-        kind, outcome = judge(a, b)
-        if kind == "error":
-            rep.errors.append((name, b))
-        elif kind == "number":
-            if outcome > rep.max_cached_diff:
-                rep.max_cached_diff, rep.worst_cached = outcome, name
-            if outcome > tol:
-                rep.mismatches.append((name, a, b))
-        elif not outcome:
-            rep.mismatches.append((name, a, b))
+    cells = tally(((f"{sheet_prefix(sheet)}{coord}", book.cached[(sheet, coord)],
+                    wb[sheet][coord].value if sheet in wb.sheetnames else "#REF! (sheet lost)")
+                   for sheet, coord in book.formulas), tol)
+    rep.errors, rep.mismatches = cells.errors, cells.mismatches
+    rep.max_cached_diff, rep.worst_cached = cells.max_diff, cells.worst
     named = {}
     for n, dest in book.names.items():
         try:

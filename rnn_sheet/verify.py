@@ -64,15 +64,11 @@ def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def compare(original, recomputed, tol=1e-9):
-    """Every formula cell of `original`: its cached value against the value in `recomputed`."""
-    cells = formula_cells(original)
-    cached = cell_values(original, cells)
-    fresh = cell_values(recomputed, cells)
-    rep = Report(formulas=len(cells))
-    for cell in cells:
-        a, b = cached[cell], fresh[cell]
-        name = f"{cell[0]}!{cell[1]}"
+def tally(triples, tol=1e-9):
+    """(cell name, cached, recomputed) triples -> Report of errors, mismatches and the worst difference."""
+    rep = Report()
+    for name, a, b in triples:
+        rep.formulas += 1
         kind, outcome = judge(a, b)
         if kind == "error":
             rep.errors.append((name, b))
@@ -84,6 +80,14 @@ def compare(original, recomputed, tol=1e-9):
         elif not outcome:
             rep.mismatches.append((name, a, b))
     return rep
+
+
+def compare(original, recomputed, tol=1e-9):
+    """Every formula cell of `original`: its cached value against the value in `recomputed`."""
+    cells = formula_cells(original)
+    cached = cell_values(original, cells)
+    fresh = cell_values(recomputed, cells)
+    return tally(((f"{s}!{c}", cached[(s, c)], fresh[(s, c)]) for s, c in cells), tol)
 
 
 def named_values(path):
