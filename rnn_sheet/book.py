@@ -57,6 +57,7 @@ class Sheet:
     merges: list = field(default_factory=list)    # (row, col, ncols): a caption spanning its block
     heatmaps: list = field(default_factory=list)  # (Block, "diverging" | "probability", bound)
     header_rows: int = 0                          # frozen title rows
+    bands: list = field(default_factory=list)     # (first row, last row) of each titled band
 
     @property
     def extent(self):
@@ -93,7 +94,7 @@ def build_book(scenario, backward=True, progress=None):
         sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width,
                       widths=_widths(plan_sheet),
                       charts=_charts(L, plan_sheet), merges=list(plan_sheet.merges),
-                      header_rows=plan_sheet.header_rows)
+                      header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands))
         for row, col, text, style in plan_sheet.labels:
             sheet.cells[(row, col)] = Cell("label", text, style=style)
         with on_sheet(plan_sheet.name):

@@ -28,6 +28,7 @@ class SheetPlan:
     merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
     header_rows: int = 0            # title rows, frozen at the top of the window
     fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
+    bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -51,6 +52,7 @@ class SheetPlan:
 
     def band(self, title, parts, note=None):
         """Lay parts left to right under a band title: Part blocks, or str operators such as '×'."""
+        first = self.row
         self.label(self.row, LABEL_COL, title, "band")
         if note:
             self.label(self.row + 1, LABEL_COL, note, "note")
@@ -83,6 +85,7 @@ class SheetPlan:
             height = max(height, part.nrows + part.offset)
         self.width = max(self.width, col)
         self.row = top + 2 + height + 1
+        self.bands.append((first, top + 1 + height))
         return [self.blocks[p.key] for p in parts if not isinstance(p, str)]
 
 

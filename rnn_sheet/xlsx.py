@@ -4,6 +4,7 @@ import datetime
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from .pages import row_breaks
 from .styles import HEAT_DIVERGING, HEAT_PROBABILITY, STYLES, TAB_COLORS, column_width
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
@@ -75,14 +76,16 @@ def _decorate(ws, sheet):
 
 
 def _print_setup(ws, sheet):
-    """Handouts: landscape, one page wide, sheet name and page number on every page. Value cells
-    have borders, so gridlines stay off on screen and paper."""
+    """Handouts: landscape, one page wide, sheet name and page number on every page, and page breaks
+    between bands so that none is cut (pages.row_breaks). Value cells have borders, so gridlines stay
+    off on screen and paper."""
     rows, cols = sheet.extent
     ws.print_area(0, 0, rows - 1, cols - 1)
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
     ws.fit_to_pages(1, 0)
+    ws.set_h_pagebreaks(row_breaks(sheet))
     ws.set_header("&L&A")
     ws.set_footer("&Lrnn-sheet&RPage &P of &N")
 

@@ -1,0 +1,136 @@
+"""Printed pages: horizontal page breaks fall between bands, never inside one that fits on a page
+(read back with openpyxl), a sheet that fits on one page gets no break, and LibreOffice's PDF of the
+hello workbook starts every page of a banded sheet with a title, not in the middle of a band."""
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+
+from conftest import require_soffice
+from rnn_sheet import pages, recalc
+from rnn_sheet.book import Cell, Sheet, build_book
+from rnn_sheet.exercise import make_exercise, parse_steps
+from rnn_sheet.scenario import make_scenario
+from rnn_sheet.xlsx import write_xlsx
+
+SCENARIOS = {
+    "hello": dict(word="hello", epochs=20),
+    "standard": dict(word="abcdefghijklmnop", model="standard", hidden=8, epochs=2),
+    "compact": dict(word="the quick brown fox jumps", layout="compact", hidden=5, epochs=3),
+}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """{case: (book, openpyxl workbook, path)}"""
+    folder = tmp_path_factory.mktemp("print")
+    out = {}
+    for name, kw in SCENARIOS.items():
+        book = build_book(make_scenario(**kw))
+        path = folder / f"{name}.xlsx"
+        write_xlsx(book, path)
+        out[name] = book, openpyxl.load_workbook(path), path
+    return out
+
+
+def capacity(sheet):
+    return pages.printable()[1] * pages.SAFETY / pages.scale(sheet)
+
+
+def height(sheet, first, last):
+    return sum(pages.row_heights(sheet)[first:last + 1])
+
+
+def breaks_of(ws):
+    return [b.id for b in ws.row_breaks.brk]
+
+
+@pytest.mark.parametrize("case", SCENARIOS)
+def test_breaks_never_split_a_band_that_fits(written, case):
+    book, wb, _ = written[case]
+    split = []
+    for sheet in book.sheets:
+        ws = wb[sheet.name]
+        brks = breaks_of(ws)
+        assert brks == sorted(set(brks)) and all(0 < b < sheet.extent[0] for b in brks)
+        assert [b.id for b in ws.row_breaks.brk] == pages.row_breaks(sheet)
+        for first, last in sheet.bands:
+            if height(sheet, first, last) <= capacity(sheet):
+                split += [(sheet.name, first, last, b) for b in brks if first < b <= last]
+    assert not split
+
+
+@pytest.mark.parametrize("case", SCENARIOS)
+def test_every_page_fits_and_one_page_sheets_have_no_breaks(written, case):
+    book, wb, _ = written[case]
+    for sheet in book.sheets:
+        brks = breaks_of(wb[sheet.name])
+        rows = sheet.extent[0]
+        if height(sheet, 0, rows - 1) <= capacity(sheet):
+            assert brks == [], sheet.name
+        for a, b in zip([0] + brks, brks + [rows]):
+            assert height(sheet, a, b - 1) <= capacity(sheet), (sheet.name, a, b)
+
+
+def test_long_sheets_get_breaks_and_short_ones_none(written):
+    _, wb, _ = written["hello"]
+    assert len(breaks_of(wb["Training"])) > 10
+    for name in ("Step 1", "Step 4", "Summary", "Gradients", "Gradient flow"):
+        assert breaks_of(wb[name]) == [], name
+
+
+def test_a_band_taller_than_a_page_is_split_where_the_page_ends():
+    sheet = Sheet("Tall", "training", width=3)
+    for r in range(200):
+        sheet.cells[(r, 1)] = Cell("const", float(r), style="const")
+    sheet.bands = [(0, 4), (6, 150), (152, 160), (162, 185)]
+    brks = pages.row_breaks(sheet)
+    cap_rows = int(capacity(sheet) // pages.ROW_HEIGHT)
+    assert brks[0] == 6                                  # the tall band starts a page ...
+    assert brks[1] == 6 + cap_rows                       # ... and fills it
+    assert all(not (152 < b <= 160) for b in brks)      # the short bands stay whole
+    assert all(not (162 < b <= 185) for b in brks)
+
+
+def test_exercise_workbooks_keep_the_breaks(tmp_path):
+    book = build_book(make_scenario("hello", epochs=3))
+    ex, ans = make_exercise(book, parse_steps(None, book.layout.T))
+    for b in (ex, ans):
+        path = tmp_path / "x.xlsx"
+        write_xlsx(b, path)
+        wb = openpyxl.load_workbook(path)
+        for sheet in b.sheets:
+            assert breaks_of(wb[sheet.name]) == pages.row_breaks(sheet)
+    assert pages.row_breaks(next(s for s in ex.sheets if s.name == "Training"))
+
+
+def test_pdf_pages_start_with_a_title_not_mid_band(written, tmp_path):
+    """LibreOffice follows the breaks: it adds none of its own (the estimate is on the safe side)
+    and no page of a banded sheet begins inside a band."""
+    require_soffice()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    book, wb, path = written["hello"]
+    pdf, = recalc.convert([path], tmp_path, to="pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    page_texts = text.split("\f")[:-1]
+    expected = sum(len(breaks_of(wb[s.name])) + 1 for s in book.sheets)
+    assert len(page_texts) == expected
+    titles = {s.name: [c.value for c in s.cells.values() if c.style in ("title", "band")]
+              for s in book.sheets if s.bands}
+    starts = []
+    for page in page_texts:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        sheet, first = lines[0], lines[1]            # the header (the sheet name), then the body
+        if sheet in titles:
+            starts.append((sheet, first))
+    assert len(starts) > 20
+    bad = [(s, f) for s, f in starts if not any(f.startswith(t) for t in titles[s])]
+    assert not bad, bad
+    firsts = {}
+    for s, f in starts:
+        firsts.setdefault(s, f)
+    assert all(f.startswith(book_sheet.cells[(0, 0)].value) for book_sheet in book.sheets
+               if (f := firsts.get(book_sheet.name)) is not None)
