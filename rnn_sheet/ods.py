@@ -12,9 +12,11 @@ import xml.etree.ElementTree as ET
 
 from odf import dc, number, style, table, text
 from odf.element import Element
-from odf.namespaces import LOEXTNS, OFFICENS, OFNS, STYLENS, TABLENS, TEXTNS
+from odf.namespaces import (CONFIGNS, DRAWNS, LOEXTNS, OFFICENS, OFNS, OOONS, STYLENS, SVGNS, TABLENS, TEXTNS,
+                            XLINKNS)
 from odf.opendocument import OpenDocumentSpreadsheet
 
+from . import ods_extras as extras
 from .grid import a1
 from .styles import STYLES, column_width
 
@@ -147,9 +149,8 @@ def _add_page_layout(doc):
     master.addElement(header)
     master.addElement(footer)
     doc.masterstyles.addElement(master)
-    sheet_style = style.Style(name="ta1", family="table", masterpagename=master)
-    sheet_style.addElement(style.TableProperties(display="true", writingmode="lr-tb"))
-    doc.automaticstyles.addElement(sheet_style)
+    extras.add_table_styles(doc, master)
+    extras.add_frame_style(doc)
 
 
 def _column_style(doc, widths, chars):
@@ -195,11 +196,13 @@ def _display(cell):
     return f"{cell.value:.{decimals}f}"
 
 
-def _cell_xml(cell, formulas, span=1, note=None):
+def _cell_xml(cell, formulas, span=1, note=None, frame=None):
     attrs = f' table:style-name="{_esc(cell.style)}"'
     if span > 1:
         attrs += f' table:number-columns-spanned="{span}" table:number-rows-spanned="1"'
     inner = f"<office:annotation>{paragraph(note)}</office:annotation>" if note else ""
+    if frame:
+        inner += frame
     if cell.kind == "formula":
         if cell.formula not in formulas:
             formulas[cell.formula] = _esc(to_openformula(cell.formula))
@@ -224,11 +227,16 @@ def _repeat(n, what):
     return f' table:number-{what}-repeated="{n}"' if n > 1 else ""
 
 
-def rows_xml(sheet, formulas):
+def rows_xml(sheet, formulas, frames=None):
+    """frames: {(row, col): draw:frame XML} of charts anchored in those cells."""
     spans = {(r, c): n for r, c, n in sheet.merges}
+    frames = frames or {}
     rows = {}
     for (r, c), cell in sheet.cells.items():
         rows.setdefault(r, []).append((c, cell))
+    for (r, c) in frames:
+        if (r, c) not in sheet.cells:
+            rows.setdefault(r, []).append((c, None))
     out, next_row = [], 0
     for r in sorted(rows):
         if r > next_row:
@@ -240,8 +248,13 @@ def rows_xml(sheet, formulas):
                 continue        # under a merged caption (never happens with our layouts)
             if c > next_col:
                 out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
+            if cell is None:        # an empty cell holding a chart
+                out.append(f"<table:table-cell>{frames[(r, c)]}</table:table-cell>")
+                next_col = c + 1
+                continue
             span = spans.get((r, c), 1) if isinstance(cell.value, str) else 1
-            out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c))))
+            frame = frames.get((r, c)) if frames else None
+            out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c)), frame))
             if span > 1:
                 out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
             next_col = c + span
@@ -251,12 +264,13 @@ def rows_xml(sheet, formulas):
 
 
 class _Table(Element):
-    """A table:table whose columns are odfpy elements and whose rows are prepared XML."""
+    """A table:table whose columns are odfpy elements and whose rows (and the conditional formats
+    that follow them) are prepared XML."""
     qname = (TABLENS, "table")
 
-    def __init__(self, name, rows):
+    def __init__(self, name, rows, style_name="ta1"):
         super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name,
-                                                        (TABLENS, "style-name"): "ta1"},
+                                                        (TABLENS, "style-name"): style_name},
                          check_grammar=False)
         self.rows = rows
 
@@ -268,8 +282,9 @@ class _Table(Element):
         self.write_close_tag(level, f)
 
 
-def _sheet_table(doc, sheet, widths, formulas):
-    tbl = _Table(sheet.name, rows_xml(sheet, formulas))
+def _sheet_table(doc, sheet, widths, formulas, frames=None):
+    rows = rows_xml(sheet, formulas, frames) + extras.conditional_formats(sheet)
+    tbl = _Table(sheet.name, rows, extras.table_style_name(sheet))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0
     while col < ncols:
@@ -292,8 +307,11 @@ def write_ods(book, path, progress=None):
     # from none so that the same Book always gives the same bytes.
     Element.namespaces.clear()
     doc = OpenDocumentSpreadsheet()
-    for ns in (OFFICENS, TABLENS, TEXTNS, OFNS):
-        doc.spreadsheet.get_nsprefix(ns)          # used by the prepared rows
+    # Used by the prepared rows, charts and settings; LibreOffice reads settings.xml only if the
+    # "ooo:" of config:name="ooo:view-settings" is declared.
+    for ns in (OFFICENS, TABLENS, TEXTNS, OFNS, DRAWNS, SVGNS, XLINKNS, LOEXTNS, CONFIGNS, OOONS):
+        doc.spreadsheet.get_nsprefix(ns)
+    Element.namespaces[extras.CALCEXTNS] = "calcext"      # conditional formats (odfpy lacks it)
     props = book.properties
     for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):
         if props.get(key):
@@ -301,8 +319,10 @@ def write_ods(book, path, progress=None):
     _add_styles(doc)
     _add_page_layout(doc)
     widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
+    by_name = {sheet.name: sheet for sheet in book.sheets}
     for n, sheet in enumerate(book.sheets, 1):
-        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas))
+        frames = extras.add_charts(doc, sheet, by_name)
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, frames))
         if progress:
             progress(n, len(book.sheets))
     if book.names:
@@ -312,6 +332,7 @@ def write_ods(book, path, progress=None):
             named.addElement(table.NamedRange(name=name, cellrangeaddress=range_address(ref),
                                               basecelladdress=range_address(f"{sheet}!$A$1")))
         doc.spreadsheet.addElement(named)
+    doc.settings.addElement(extras.Prepared(extras.settings_xml(book)))
     buf = io.BytesIO()
     doc.save(buf)
     _restamp(buf.getvalue(), path)

@@ -2,6 +2,7 @@
 recomputing every .ods (one soffice call for all of them) to the cached values and the engine."""
 import math
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 
 import numpy as np
@@ -11,6 +12,8 @@ from rnn_sheet.book import build_book
 from rnn_sheet.engine import train
 from rnn_sheet.grid import a1
 from rnn_sheet.ods import excel_ref, odf_ref, paragraph, read_ods, to_openformula, write_ods
+from rnn_sheet.ods_extras import CALCEXTNS, lo_range, parse_range
+from rnn_sheet.styles import TAB_COLORS
 from rnn_sheet.scenario import make_scenario
 from rnn_sheet.verify import cell_values, diff, is_error, named_values
 
@@ -168,6 +171,31 @@ def test_names_survive_in_libreoffice(cases):
         assert set(case.book.names) <= set(named_values(case.recomputed))
 
 
+def test_charts_heatmaps_and_tab_colours_survive_in_libreoffice(cases):
+    """LibreOffice loads the embedded charts, colour scales and tab colours of the .ods: saved as
+    .xlsx they are there, on the right sheets. (Frozen rows are view settings, which a headless
+    conversion does not carry over; test_frozen_rows_and_grid checks settings.xml.)"""
+    import openpyxl
+    seen = 0
+    for case in cases.values():
+        wb = openpyxl.load_workbook(case.recomputed)
+        for sheet in case.book.sheets:
+            ws = wb[sheet.name]
+            assert len(ws._charts) == len(sheet.charts), sheet.name
+            for spec, chart in zip(sheet.charts, ws._charts):
+                series, = chart.series
+                cat = series.cat.numRef or series.cat.strRef
+                for got, want in ((series.val.numRef.f, spec["values"]), (cat.f, spec["categories"])):
+                    assert got.replace("'", "") == want.replace("'", ""), (sheet.name, got, want)
+                assert (chart.tagname == "barChart") == (spec.get("type") == "bar")
+            ranges = sorted(str(cf.sqref) for cf in ws.conditional_formatting)
+            assert ranges == sorted(b.range(frm=sheet.name) for b, _, _ in sheet.heatmaps), sheet.name
+            color = ws.sheet_properties.tabColor
+            assert color is not None and color.rgb[-6:] == TAB_COLORS[sheet.kind][1:].upper()
+            seen += len(sheet.charts)
+    assert seen >= 6
+
+
 def _close(got, want, what):
     got = np.asarray(got, dtype=float).ravel()
     want = np.asarray(want, dtype=float).ravel()
@@ -188,5 +216,154 @@ def test_page_setup_for_handouts(tmp_path):
     assert "<text:sheet-name" in styles and "<text:page-number" in styles
     tables = re.findall(r"<table:table [^>]*>", content)
     assert len(tables) == len(book.sheets)
-    assert all('table:style-name="ta1"' in t for t in tables)
-    assert re.search(r'style:name="ta1"[^>]*style:master-page-name="Handout"', content)
+    used = {re.search(r'table:style-name="([^"]+)"', t)[1] for t in tables}
+    for name in used:       # one table style per tab colour, all on the handout page
+        assert re.search(rf'style:name="{name}"[^>]*style:master-page-name="Handout"', content), name
+
+
+# --- charts, heatmaps, tab colours and frozen rows, as LibreOffice writes them ---------------------
+
+_NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+       "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+       "chart": "urn:oasis:names:tc:opendocument:xmlns:chart:1.0",
+       "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+       "xlink": "http://www.w3.org/1999/xlink",
+       "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+       "config": "urn:oasis:names:tc:opendocument:xmlns:config:1.0",
+       "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+       "calcext": CALCEXTNS}
+
+
+def _q(name):
+    prefix, local = name.split(":")
+    return f"{{{_NS[prefix]}}}{local}"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    book = build_book(make_scenario("hello", epochs=5))
+    path = tmp_path_factory.mktemp("extras") / "hello.ods"
+    write_ods(book, path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    return book, parts
+
+
+def test_range_forms():
+    assert parse_range("'Step 1'!$I$46:$I$49") == ("Step 1", 45, 8, 48, 8)
+    assert parse_range("Summary!$K$8") == ("Summary", 7, 10, 7, 10)
+    assert lo_range("Step 1", 45, 8, 48, 8) == "'Step 1'.I46:'Step 1'.I49"
+    assert lo_range("Parameters", 7, 1, 10, 1) == "Parameters.B8:Parameters.B11"
+
+
+def test_charts_are_embedded_objects_on_the_right_ranges(trained):
+    book, parts = trained
+    specs = [(sheet, spec) for sheet in book.sheets for spec in sheet.charts]
+    assert {"bar", None} <= {spec.get("type") for _, spec in specs} and len(specs) == 7
+    manifest = ET.fromstring(parts["META-INF/manifest.xml"])
+    entries = {e.get(_q("manifest:full-path")): e.get(_q("manifest:media-type"))
+               for e in manifest.iter(_q("manifest:file-entry"))}
+    content = ET.fromstring(parts["content.xml"])
+    frames = {}
+    for tbl in content.iter(_q("table:table")):
+        for frame in tbl.iter(_q("draw:frame")):
+            frames[frame[0].get(_q("xlink:href"))] = (tbl.get(_q("table:name")), frame)
+    assert len(frames) == len(specs)
+    for n, (sheet, spec) in enumerate(specs, 1):
+        obj = f"Object {n}"
+        assert entries[f"{obj}/"] == "application/vnd.oasis.opendocument.chart"
+        assert entries[f"{obj}/content.xml"] == "text/xml"
+        table_name, frame = frames[f"./{obj}"]
+        assert table_name == sheet.name
+        cats, vals = (lo_range(*parse_range(spec[k])) for k in ("categories", "values"))
+        assert frame[0].get(_q("draw:notify-on-update-of-ranges")) == f"{cats} {vals}"
+        chart = ET.fromstring(parts[f"{obj}/content.xml"]).find(".//" + _q("chart:chart"))
+        assert chart.get(_q("chart:class")) == ("chart:bar" if spec.get("type") == "bar" else "chart:line")
+        titles = ["".join(t.itertext()) for t in chart.iter(_q("chart:title"))]
+        assert titles == [spec["title"], spec["x_title"], spec["y_title"]]
+        assert chart.find(".//" + _q("chart:categories")).get(_q("table:cell-range-address")) == cats
+        series = chart.findall(".//" + _q("chart:series"))
+        assert [s.get(_q("chart:values-cell-range-address")) for s in series] == [vals]
+        # the chart's cached copy of its data is the Book's
+        sheet_of = {s.name: s for s in book.sheets}
+        name, r0, c0, r1, _ = parse_range(spec["values"])
+        want = [sheet_of[name].cells[(r, c0)].value for r in range(r0, r1 + 1)]
+        local = chart.find(_q("table:table")).find(_q("table:table-rows"))
+        got = [float(row[1].get("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value")) for row in local]
+        assert got == want
+    # the anchor cell of each chart holds its frame
+    step1 = next(t for t in content.iter(_q("table:table")) if t.get(_q("table:name")) == "Step 1")
+    row, col = book.sheets[2].charts[0]["anchor"]
+    assert _cell_at(step1, row, col).find(_q("draw:frame")) is not None
+
+
+def _cell_at(tbl, row, col):
+    r = 0
+    for tr in tbl.iter(_q("table:table-row")):
+        n = int(tr.get(_q("table:number-rows-repeated"), "1"))
+        if r <= row < r + n:
+            c = 0
+            for tc in tr:
+                m = int(tc.get(_q("table:number-columns-repeated"), "1"))
+                if c <= col < c + m:
+                    return tc
+                c += m
+        r += n
+    raise KeyError((row, col))
+
+
+def test_heatmaps_are_colour_scales(trained):
+    book, parts = trained
+    content = ET.fromstring(parts["content.xml"])
+    for tbl, sheet in zip(content.iter(_q("table:table")), book.sheets):
+        formats = tbl.findall(f"{_q('calcext:conditional-formats')}/{_q('calcext:conditional-format')}")
+        assert len(formats) == len(sheet.heatmaps), sheet.name
+        for fmt, (block, kind, bound) in zip(formats, sheet.heatmaps):
+            assert fmt.get(_q("calcext:target-range-address")) == lo_range(
+                sheet.name, block.row, block.col, block.row + block.nrows - 1, block.col + block.ncols - 1)
+            entries = fmt.findall(f"{_q('calcext:color-scale')}/{_q('calcext:color-scale-entry')}")
+            values = [float(e.get(_q("calcext:value"))) for e in entries]
+            assert values == ([0, 0.5, 1] if kind == "probability" else [-bound, 0, bound])
+            assert {e.get(_q("calcext:type")) for e in entries} == {"number"}
+    assert sum(len(s.heatmaps) for s in book.sheets) > 10
+
+
+def test_tab_colours(trained):
+    book, parts = trained
+    content = ET.fromstring(parts["content.xml"])
+    colors = {}
+    for st in content.iter(_q("style:style")):
+        props = st.find(_q("style:table-properties"))
+        if props is not None:
+            colors[st.get(_q("style:name"))] = props.get(_q("table:tab-color"))
+    for tbl, sheet in zip(content.iter(_q("table:table")), book.sheets):
+        assert colors[tbl.get(_q("table:style-name"))] == TAB_COLORS[sheet.kind].lower(), sheet.name
+
+
+def test_frozen_rows_and_grid(trained):
+    """settings.xml as LibreOffice writes it: per sheet a vertical split in mode 2 (frozen) at the
+    title rows, gridlines off. The "ooo" prefix must be declared or LibreOffice ignores it all."""
+    book, parts = trained
+    settings = parts["settings.xml"].decode()
+    assert 'xmlns:ooo="http://openoffice.org/2004/office"' in settings
+    root = ET.fromstring(settings)
+    tables = root.find(".//" + _q("config:config-item-map-named"))
+    assert tables.get(_q("config:name")) == "Tables"
+    views = {}
+    for entry in tables:
+        views[entry.get(_q("config:name"))] = {i.get(_q("config:name")): i.text for i in entry}
+    assert list(views) == [s.name for s in book.sheets]
+    for sheet in book.sheets:
+        view = views[sheet.name]
+        assert sheet.header_rows > 0
+        assert view["VerticalSplitMode"] == "2" and view["HorizontalSplitMode"] == "0"
+        assert view["VerticalSplitPosition"] == view["PositionBottom"] == str(sheet.header_rows)
+        assert view["ShowGrid"] == "false"
+
+
+def test_extras_keep_the_file_deterministic(tmp_path):
+    book = build_book(make_scenario("hello", epochs=3, generate=2))
+    write_ods(book, tmp_path / "a.ods")
+    write_ods(build_book(make_scenario("abcab", model="standard")), tmp_path / "other.ods")
+    write_ods(book, tmp_path / "b.ods")
+    assert (tmp_path / "a.ods").read_bytes() == (tmp_path / "b.ods").read_bytes()
