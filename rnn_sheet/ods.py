@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from odf import dc, number, style, table, text
 from odf.element import Element
-from odf.namespaces import (CONFIGNS, DRAWNS, LOEXTNS, OFFICENS, OFNS, OOONS, STYLENS, SVGNS, TABLENS, TEXTNS,
+from odf.namespaces import (CONFIGNS, DRAWNS, LOEXTNS, OFFICENS, OFNS, OOONS, SVGNS, TABLENS, TEXTNS,
                             XLINKNS)
 from odf.opendocument import OpenDocumentSpreadsheet
 
