@@ -18,7 +18,7 @@ import openpyxl
 from . import recalc
 from .engine import Params, generate, train
 from .grid import sheet_prefix
-from .ods import read_ods
+from .ods_read import read_ods
 from .scenario import InputError
 from .verify import diff, tally
 

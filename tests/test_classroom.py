@@ -15,7 +15,8 @@ from rnn_sheet.book import build_book
 from rnn_sheet.cli import run
 from rnn_sheet.exercise import BACKWARD, FORWARD, blank_blocks, dependents, make_exercise, parse_steps
 from rnn_sheet.grid import a1
-from rnn_sheet.ods import read_ods, write_ods
+from rnn_sheet.ods import write_ods
+from rnn_sheet.ods_read import read_ods
 from rnn_sheet.scenario import InputError, make_scenario
 from rnn_sheet.xlsx import write_xlsx
 

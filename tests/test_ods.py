@@ -11,7 +11,8 @@ import pytest
 from rnn_sheet.book import build_book
 from rnn_sheet.engine import train
 from rnn_sheet.grid import a1
-from rnn_sheet.ods import excel_ref, odf_ref, paragraph, read_ods, to_openformula, write_ods
+from rnn_sheet.ods import odf_ref, paragraph, to_openformula, write_ods
+from rnn_sheet.ods_read import excel_ref, read_ods
 from rnn_sheet.ods_extras import CALCEXTNS, lo_range, parse_range
 from rnn_sheet.styles import TAB_COLORS
 from rnn_sheet.scenario import make_scenario
