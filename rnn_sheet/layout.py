@@ -173,7 +173,7 @@ def detail_cells(T, V, H, model):
 
 def plan(scenario, backward=True):
     V, H, T = len(scenario.vocab), scenario.hidden, scenario.T
-    L = Layout(scenario.model, T, V, H, scenario.vocab, scenario.loss_mode)
+    L = Layout(scenario.model, T, V, H, scenario.vocab, scenario.loss_mode, scenario.epochs, scenario.clip)
     L.compact = {"compact": True, "detailed": False}.get(
         scenario.layout, detail_cells(T, V, H, L.model) > DETAIL_LIMIT)
     letters = [show_char(c) for c in scenario.vocab]

@@ -10,8 +10,6 @@ PARAMS = ("Wxh", "Whh", "bh", "Why", "by")
 
 
 def add_sheets(L, sc, letters):
-    L.epochs = sc.epochs
-    L.clip = sc.clip
     L.add(update_sheet(L, letters))
     if sc.epochs:
         L.add(training_sheet(L, letters))
