@@ -2,7 +2,9 @@
 
 Each function gets the layout, the time step t and the cell (i, j) inside its block, and returns the
 formula in Excel syntax without the leading '=', or None where the cell is a constant (a zero
-state before the first step, say). Only functions that Excel, LibreOffice Calc and
+state before the first step, say). Block references need no sheet argument: book.py renders each
+formula inside grid.on_sheet(its sheet), so a reference names its sheet only when it is another
+one. Only functions that Excel, LibreOffice Calc and
 Google Sheets evaluate alike in a plain cell: MMULT of a row by a column (a 1x1 result), SUMPRODUCT of
 ranges of one orientation, EXP, LN, TANH, MAX, SUM, INDEX, MATCH, IF, EXACT. No array formulas, no
 TRANSPOSE, no 3D references (see shared/notes/spreadsheet-engines.md).
@@ -26,10 +28,6 @@ def text(L, key, i, j):
     return FORMULAS[key[0]](L, key[1], i, j)
 
 
-def _here(L, kind, t):
-    return L[(kind, t)].sheet
-
-
 def most_probable(L, scores):
     """The letter with the highest score (or probability) in the range `scores`; the first on a tie,
     as NumPy's argmax."""
@@ -46,7 +44,7 @@ def joined(block):
 def _make_link(name):
     """A step sheet shows the matrices it multiplies, linked to Parameters, as the article does."""
     def link(L, t, i, j):
-        return L[(name, None)].ref(i, j, frm=_here(L, f"{name}_link", t))
+        return L[(name, None)].ref(i, j)
     return link
 
 
@@ -56,16 +54,16 @@ for _name in ("Wxh", "Whh", "bh", "Why", "by"):
 
 @formula("char_in")
 def char_in(L, t, i, j):
-    return L[("word", None)].ref(t - 1, 0, frm=_here(L, "char_in", t))
+    return L[("word", None)].ref(t - 1, 0)
 
 
 @formula("char_target")
 def char_target(L, t, i, j):
-    return L[("word", None)].ref(t, 0, frm=_here(L, "char_target", t))
+    return L[("word", None)].ref(t, 0)
 
 
 def _one_hot(L, t, k, char_kind):
-    vocab = L[("vocab", None)].ref(k, 0, frm=f"Step {t}")
+    vocab = L[("vocab", None)].ref(k, 0)
     return f"IF(EXACT({vocab},{L[(char_kind, t)].ref()}),1,0)"
 
 
@@ -88,7 +86,7 @@ def wx(L, t, i, j):
 def h_prev(L, t, i, j):
     if t == 1:
         return None
-    return L[("h", t - 1)].ref(i, 0, frm=f"Step {t}")
+    return L[("h", t - 1)].ref(i, 0)
 
 
 @formula("wh")
@@ -159,7 +157,7 @@ def loss_t(L, t, i, j):
 
 def _step_link(kind):
     def link(L, t, i, j):
-        return L[(kind, i + 1)].ref(frm="Summary")
+        return L[(kind, i + 1)].ref()
     return link
 
 
@@ -172,7 +170,7 @@ FORMULAS["sum_loss"] = _step_link("loss_t")
 @formula("sum_ptarget")
 def sum_ptarget(L, t, i, j):
     step = i + 1
-    return f"SUMPRODUCT({L[('p', step)].range(frm='Summary')},{L[('target', step)].range(frm='Summary')})"
+    return f"SUMPRODUCT({L[('p', step)].range()},{L[('target', step)].range()})"
 
 
 @formula("predicted_text")

@@ -6,7 +6,7 @@ from .formulas_training import sum_over_time
 def _link(kind, source, param=False):
     """A copy of a forward quantity (or a parameter) shown beside the backward computation."""
     def link(L, t, i, j):
-        return L[(source, None if param else t)].ref(i, j, frm=f"Back {t}")
+        return L[(source, None if param else t)].ref(i, j)
     FORMULAS[kind] = link
 
 
@@ -44,7 +44,7 @@ def dby_t(L, t, k, j):
 def dh_in(L, t, i, j):
     if t == L.T:
         return None
-    return _at(L, "dh_out", t + 1).ref(i, frm=f"Back {t}")
+    return _at(L, "dh_out", t + 1).ref(i)
 
 
 @formula("dh")

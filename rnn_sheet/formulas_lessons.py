@@ -5,7 +5,7 @@ from .formulas_training import hidden_row, score_row
 
 def _norm(kind):
     def norm(L, t, s, j):
-        return f"SQRT(SUMSQ({L[(kind, s + 1)].range(frm='Gradient flow')}))"
+        return f"SQRT(SUMSQ({L[(kind, s + 1)].range()}))"
     return norm
 
 
@@ -31,7 +31,7 @@ def gen_in(L, t, g, j):
 
 @formula("gen_X")
 def gen_X(L, t, g, k):
-    vocab = L[("vocab", None)].ref(k, frm="Generate")
+    vocab = L[("vocab", None)].ref(k)
     return f"IF(EXACT({vocab},{L[('gen_in', None)].ref(g)}),1,0)"
 
 

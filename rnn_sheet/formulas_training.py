@@ -17,33 +17,32 @@ def _table(L, kind, slot):
     return L[(kind, min(slot, 1))]
 
 
-def _clipped(L, expr, frm):
+def _clipped(L, expr):
     if not L.clip:
         return expr
-    c = L[("clip", None)].ref(frm=frm)
+    c = L[("clip", None)].ref()
     return f"MAX(-{c},MIN({c},{expr}))"
 
 
-def _param(L, name, frm, i=0, j=0):
-    return L[(name, None)].ref(i, j, frm=frm)
+def _param(L, name, i=0, j=0):
+    return L[(name, None)].ref(i, j)
 
 
 # --- Update sheet -------------------------------------------------------------------------------
 
 def _new(name):
     def new(L, t, i, j):
-        grad = L[(f"d{name}", None)].ref(i, j, frm="Update")
-        return f"{_param(L, name, 'Update', i, j)}-{_param(L, 'lr', 'Update')}*{_clipped(L, grad, 'Update')}"
+        grad = L[(f"d{name}", None)].ref(i, j)
+        return f"{_param(L, name, i, j)}-{_param(L, 'lr')}*{_clipped(L, grad)}"
     return new
 
 
 def _next_epoch(name):
     def weights(L, k, i, j):
-        frm = L[("c_H", k)].sheet
         if k == 1:
-            return L[(f"{name}_new", None)].ref(i, j, frm=frm)
+            return L[(f"{name}_new", None)].ref(i, j)
         prev, grad = _weights(L, k - 1, name), L[(f"c_g_{name}", k - 1)]
-        return f"{prev.ref(i, j)}-{_param(L, 'lr', frm)}*{grad.ref(i, j)}"
+        return f"{prev.ref(i, j)}-{_param(L, 'lr')}*{grad.ref(i, j)}"
     return weights
 
 
@@ -54,7 +53,7 @@ for _name in PARAMS:
 
 @formula("loss_before")
 def loss_before(L, t, i, j):
-    return L[("loss", None)].ref(frm="Update")
+    return L[("loss", None)].ref()
 
 
 @formula("loss_next")
@@ -71,8 +70,7 @@ def loss_change(L, t, i, j):
 
 def _one_hot_row(offset):
     def one_hot(L, slot, r, k):
-        frm = L[("c_X", slot)].sheet
-        vocab, word = L[("vocab", None)].ref(k, frm=frm), L[("word", None)].ref(r + offset, frm=frm)
+        vocab, word = L[("vocab", None)].ref(k), L[("word", None)].ref(r + offset)
         return f"IF(EXACT({vocab},{word}),1,0)"
     return one_hot
 
@@ -84,18 +82,17 @@ FORMULAS["c_TGT"] = _one_hot_row(1)
 def hidden_row(L, H, X, W, r, i):
     """h_r = tanh(Wxh x_r + Whh h_(r-1) + bh) for row r >= 1 of a table whose row 0 is h_0 = 0;
     W(name) gives the weight blocks, X row r-1 holds x_r."""
-    here = H.sheet
     if L.model == "article":
-        rec = f"{W('Whh').ref(frm=here)}*{H.ref(r - 1, i)}+{W('bh').ref(frm=here)}"
+        rec = f"{W('Whh').ref()}*{H.ref(r - 1, i)}+{W('bh').ref()}"
     else:
-        rec = f"SUMPRODUCT({W('Whh').row_range(i, frm=here)},{H.row_range(r - 1)})+{W('bh').ref(i, frm=here)}"
-    return f"TANH(SUMPRODUCT({W('Wxh').row_range(i, frm=here)},{X.row_range(r - 1)})+{rec})"
+        rec = f"SUMPRODUCT({W('Whh').row_range(i)},{H.row_range(r - 1)})+{W('bh').ref(i)}"
+    return f"TANH(SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{rec})"
 
 
 def score_row(L, H, W, t, k):
     """y_t = Why h_t (+ by), h_t being row t+1 of the hidden table."""
-    out = f"SUMPRODUCT({W('Why').row_range(k, frm=H.sheet)},{H.row_range(t + 1)})"
-    return out + (f"+{W('by').ref(k, frm=H.sheet)}" if L.model == "standard" else "")
+    out = f"SUMPRODUCT({W('Why').row_range(k)},{H.row_range(t + 1)})"
+    return out + (f"+{W('by').ref(k)}" if L.model == "standard" else "")
 
 
 @formula("c_H")
@@ -202,7 +199,7 @@ def sum_over_time(L, tables, i, j, name):
 def _gradient(name):
     def gradient(L, slot, i, j):
         tables = L[("c_dA", slot)], L[("c_dY", slot)], L[("c_H", slot)], _table(L, "c_X", slot)
-        return _clipped(L, sum_over_time(L, tables, i, j, name), L[("c_H", slot)].sheet)
+        return _clipped(L, sum_over_time(L, tables, i, j, name))
     return gradient
 
 
@@ -219,9 +216,9 @@ def epoch_no(L, t, e, j):
 
 @formula("loss_epochs")
 def loss_epochs(L, t, e, j):
-    return L[("loss", None)].ref(frm="Training") if e == 0 else L[("c_loss", e)].ref()
+    return L[("loss", None)].ref() if e == 0 else L[("c_loss", e)].ref()
 
 
 @formula("pred_epochs")
 def pred_epochs(L, t, e, j):
-    return L[("predicted_text", None)].ref(frm="Training") if e == 0 else L[("c_text", e)].ref()
+    return L[("predicted_text", None)].ref() if e == 0 else L[("c_text", e)].ref()
