@@ -16,10 +16,10 @@ import numpy as np
 import openpyxl
 
 from . import recalc
-from .engine import Params, generate, train
+from .engine import generate, param_shapes, train
 from .grid import sheet_prefix
 from .ods_read import read_ods
-from .scenario import InputError
+from .scenario import InputError, check_text, parse_weights
 from .verify import diff, tally
 
 # Names every workbook of ours has; without them the file is not one of ours.
@@ -256,23 +256,25 @@ def _floats(arr, name, shape):
     return out.reshape(shape)
 
 
+def _as_param(cells, shape):
+    """A defined name's 2-D cells in the shape of the parameter: scalars and vectors flattened."""
+    if len(shape) == 2:
+        return cells.tolist()
+    flat = [v for v in cells.flat]
+    return flat[0] if shape == () and len(flat) == 1 else flat
+
+
 def engine_values(book, named):
     """The engine's value for every defined name it knows, computed from the workbook's inputs."""
     vocab = _letters(named["vocab"], "vocabulary")
     word = _letters(named["word"], "word")
-    bad = [c for c in word if c not in vocab]
-    if bad or len(set(vocab)) != len(vocab):
-        raise InputError(f"the letter {bad[0]!r} is not in the vocabulary" if bad
-                         else "the vocabulary repeats a letter")
+    check_text(word, vocab)
     V, T = len(vocab), len(word) - 1
     H = named["Wxh"].shape[0]
     model = "standard" if "by" in named else "article"
-    scalar = () if model == "article" else None
-    P = Params(model, Wxh=_floats(named["Wxh"], "Wxh", (H, V)),
-               Whh=_floats(named["Whh"], "Whh", scalar if scalar is not None else (H, H)),
-               bh=_floats(named["bh"], "bh", scalar if scalar is not None else (H,)),
-               Why=_floats(named["Why"], "Why", (V, H)),
-               by=_floats(named["by"], "by", (V,)) if model == "standard" else None)
+    # The same checks as a weights file: shapes, numbers only, finite.
+    P = parse_weights({n: _as_param(named[n], s) for n, s in param_shapes(model, V, H).items()},
+                      model, V, H, "the workbook's Parameters")
     lr = float(_floats(named["lr"], "lr", ()))
     clip = float(_floats(named["clip"], "clip", ())) if "clip" in named else None
     epochs = named["loss_epochs"].size - 1 if "loss_epochs" in named else 0
