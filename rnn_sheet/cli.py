@@ -5,15 +5,9 @@ import time
 import click
 
 from . import __version__
-from .book import build_book
-from .exercise import outputs
-from .ods import write_ods
-from .output import output_paths, parse_formats, safe_stem, write_atomically
-from .pdf import export_pdf, require_libreoffice
-from .scenario import InputError, list_templates, make_scenario
-from .xlsx import write_xlsx
-
-WRITERS = {"xlsx": write_xlsx, "ods": write_ods}
+from . import build as building
+from .model import cells
+from .model.scenario import InputError, list_templates, make_scenario
 
 
 class LazyBar:
@@ -51,7 +45,7 @@ def main():
 @click.argument("word")
 @click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
 @click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
-@click.option("--model", type=click.Choice(["article", "standard"]),
+@click.option("--model", type=click.Choice(list(cells.CELLS)),
               help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn.")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
@@ -75,25 +69,25 @@ def main():
 def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
           layout, fmt, out, no_template, exercise, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
-    formats = parse_formats(fmt)
+    formats = building.parse_formats(fmt)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
                        start=start, layout=layout, use_template=not no_template)
-    paths = output_paths(sc.template or safe_stem(sc.word), formats, out)
+    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     if pdf:
-        require_libreoffice()
+        building.require_libreoffice()
     started = time.monotonic()
     with LazyBar("building", started) as bar:
-        book = build_book(sc, progress=bar)
-    jobs = outputs(book, formats, paths, exercise)
-    for fmt_name, path, b in jobs:
-        with LazyBar(f"writing {path.name}", started) as bar:
-            write_atomically(path, lambda tmp, f=fmt_name, b=b: WRITERS[f](b, tmp, progress=bar))
-        click.echo(f"wrote {path}")
+        built = building.build(sc, progress=bar)
+    jobs = building.jobs(built, formats, paths, exercise)
+    for job in jobs:
+        with LazyBar(f"writing {job.path.name}", started) as bar:
+            building.write(job, progress=bar)
+        click.echo(f"wrote {job.path}")
     if pdf:
-        for written in export_pdf([path for _, path, _ in jobs]):
+        for written in building.export_pdf([job.path for job in jobs]):
             click.echo(f"wrote {written}")
-    click.echo(f"total loss {book.loss:.6f}")
+    click.echo(f"total loss {built.loss:.6f}")
 
 
 @main.command()
@@ -111,7 +105,7 @@ def check(file, tol):
     """Recompute FILE (.xlsx or .ods) with LibreOffice; compare with its cached values and the engine.
 
     Exit status 0 when everything agrees, 1 when something does not, 2 when FILE cannot be checked."""
-    from .check import check as check_workbook      # openpyxl and friends: only for this command
+    from .checking.check import check as check_workbook      # openpyxl and friends: only for this command
     report = check_workbook(file, tol)
     for line in report.lines():
         click.echo(line)

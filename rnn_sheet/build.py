@@ -1,0 +1,133 @@
+"""From a scenario to files on disk: the formats asked for, where they go, the exercise and answer-key
+pair, atomic writes (a failed build never leaves half a file), and the PDF print."""
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model.scenario import InputError
+from .sheets import build
+
+FORMATS = ("xlsx", "ods")
+
+
+def _write_xlsx(book, path, progress=None):
+    from .writers.xlsx import write_xlsx
+    write_xlsx(book, path, progress)
+
+
+def _write_ods(book, path, progress=None):
+    from .writers.ods import write_ods      # odfpy and openpyxl load only for .ods output
+    write_ods(book, path, progress)
+
+
+WRITERS = {"xlsx": _write_xlsx, "ods": _write_ods}
+
+
+@dataclass
+class Job:
+    format: str
+    path: Path
+    book: object            # workbook.Book
+
+
+def parse_formats(text):
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    if wanted == ["all"]:
+        return list(FORMATS)
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise InputError(f"unknown format {bad[0] if bad else text!r}; use xlsx, ods, xlsx,ods or all")
+    return list(dict.fromkeys(wanted))
+
+
+def safe_stem(word):
+    """A file name from a word: letters, digits, '-' and '_' kept, anything else becomes '_'."""
+    stem = re.sub(r"[^\w\-]", "_", word, flags=re.ASCII).strip("._") or "word"
+    return stem[:60]
+
+
+def output_paths(stem, formats, out=None):
+    """--out names the file (its extension must match a single format) or a folder."""
+    if out is None:
+        return [Path("output") / f"{stem}.{fmt}" for fmt in formats]
+    out = Path(out)
+    if out.suffix.lower().lstrip(".") in FORMATS:
+        if len(formats) > 1 or out.suffix.lower() != "." + formats[0]:
+            raise InputError(f"--out {out} has the extension {out.suffix} but the format is "
+                             f"{','.join(formats)}; give a matching name or a folder")
+        return [out]
+    if out.suffix and not out.is_dir():
+        raise InputError(f"--out {out}: unknown extension {out.suffix!r}; use .xlsx, .ods or a folder")
+    return [out / f"{stem}.{fmt}" for fmt in formats]
+
+
+def jobs(built, formats, paths, exercise=None):
+    """What to write: the workbook in each format, or with `exercise` (steps text) its two versions."""
+    if exercise is None:
+        return [Job(f, p, built.book) for f, p in zip(formats, paths)]
+    from .exercise import exercise_paths, make_exercise, parse_steps
+    ex, ans = make_exercise(built, parse_steps(exercise, built.layout.T))
+    return [Job(f, path, book) for f, p in zip(formats, paths)
+            for path, book in zip(exercise_paths(p), (ex, ans))]
+
+
+def write(job, progress=None):
+    return write_atomically(job.path, lambda tmp: WRITERS[job.format](job.book, tmp, progress=progress))
+
+
+def write_atomically(path, write_to):
+    """write_to(tmp_path) fills a temporary file beside path, which then replaces path in one step."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise InputError(f"cannot write to {path.parent}: {e.strerror}") from None
+    try:
+        write_to(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+def require_libreoffice():
+    """Before anything is written: a missing LibreOffice is a one-line error, not half a build."""
+    from .checking import recalc
+    try:
+        recalc.find_soffice()
+    except recalc.LibreOfficeMissing as e:
+        raise InputError(f"--pdf needs LibreOffice: {e}") from None
+
+
+def export_pdf(paths):
+    """One PDF beside each workbook (same name, .pdf; of the first file where a name comes in two
+    formats), one LibreOffice call per folder, with the page setup each sheet carries. LibreOffice
+    recalculates on loading, so the pages show computed values."""
+    from .checking import recalc
+    first, by_folder, out = {}, {}, []
+    for p in map(Path, paths):
+        first.setdefault(p.with_suffix(""), p)
+    for p in first.values():
+        by_folder.setdefault(p.parent, []).append(p)
+    for folder, files in by_folder.items():
+        try:
+            out += recalc.convert(files, folder, to="pdf")
+        except recalc.LibreOfficeMissing as e:
+            raise InputError(f"--pdf needs LibreOffice: {e}") from None
+        except (RuntimeError, OSError) as e:
+            raise InputError(f"--pdf: {str(e).splitlines()[0]}") from None
+    return out
+
+
+__all__ = ["FORMATS", "Job", "build", "export_pdf", "jobs", "output_paths", "parse_formats",
+           "require_libreoffice", "safe_stem", "write", "write_atomically"]

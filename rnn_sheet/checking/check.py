@@ -1,0 +1,179 @@
+"""`rnn-sheet check`: is a workbook (.xlsx or .ods) still telling the truth?
+
+LibreOffice recomputes every formula; each recomputed value must equal the value cached in the file,
+and the values under the defined names (x_1, h_1, ..., loss, dWxh, Wxh_new, ...) must equal what the
+engine computes from the weights, letters and settings found in the file itself: the same values the
+builder caches, from the same declarations (sheets.named_values).
+"""
+import math
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+
+from ..model import cells
+from ..model.scenario import InputError, Scenario, check_text, parse_weights
+from ..sheets import named_values
+from ..workbook.grid import a1
+from . import recalc
+from .compare import compare_cached, diff, is_number
+from .read import block_values, cell_name, read_workbook
+
+# Names every workbook of ours has (besides its cell's parameters); without them it is not ours.
+REQUIRED = ("lr", "vocab", "word", "loss")
+
+
+def check(path, tol=1e-9):
+    return check_many([path], tol)[0]
+
+
+def check_many(paths, tol=1e-9):
+    """Check several workbooks with one LibreOffice start (most of the cost of a check)."""
+    books = [open_workbook(p) for p in paths]
+    with tempfile.TemporaryDirectory(prefix="rnn-sheet-check-") as tmp:
+        # Copies with distinct names: LibreOffice names its output after the input's stem.
+        copies = []
+        for i, book in enumerate(books):
+            copies.append(Path(tmp, f"in{i}{book.path.suffix.lower()}"))
+            shutil.copyfile(book.path, copies[-1])
+        try:
+            outs = recalc.convert(copies, Path(tmp, "out"))
+        except recalc.LibreOfficeMissing:
+            raise InputError(recalc.INSTALL_HINT) from None
+        except subprocess.TimeoutExpired:
+            raise InputError("LibreOffice did not finish recomputing in time") from None
+        except RuntimeError:
+            raise InputError(f"LibreOffice could not open {paths[0] if len(paths) == 1 else 'a file'}"
+                             " as a spreadsheet") from None
+        return [compare(book, out, tol) for book, out in zip(books, outs)]
+
+
+def open_workbook(path):
+    """read.Workbook of an .xlsx or .ods; InputError if it is not one of ours."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    kind = path.suffix.lower()
+    if kind not in (".xlsx", ".ods"):
+        raise InputError(f"{path} is not a workbook: expected an .xlsx or .ods file")
+    try:
+        book = read_workbook(path)
+    except Exception as e:      # a damaged file can fail inside zipfile, XML or openpyxl in many ways
+        raise InputError(f"{path} is not a readable {kind[1:]} workbook ({type(e).__name__})") from None
+    cell = cells.from_param_names(book.names)
+    missing = [n for n in REQUIRED + (cell.param_names if cell else ("Wxh",)) if n not in book.names]
+    if missing:
+        raise InputError(f"{path} is not an rnn-sheet workbook (no defined name {missing[0]!r}); "
+                         "build one with 'rnn-sheet build WORD'")
+    return book
+
+
+def compare(book, recomputed, tol=1e-9):
+    wb = openpyxl.load_workbook(recomputed, data_only=True)
+    rep = compare_cached(book, wb, tol)
+    named = {}
+    for n, block in book.names.items():
+        try:
+            named[n] = np.array(block_values(wb, block), dtype=object)
+        except (KeyError, ValueError, IndexError):
+            rep.problems.append(f"defined name {n} does not point at cells of this workbook")
+    if not rep.problems:
+        _compare_engine(rep, book, named, tol)
+    return rep
+
+
+def _compare_engine(rep, book, named, tol):
+    try:
+        expected = named_values(scenario_of(book, named), set(named))
+    except InputError as e:
+        rep.problems.append(f"the engine cannot run on this workbook's inputs: {e}")
+        return
+    for name in sorted(expected, key=_name_order):
+        values, block = named[name], book.names[name]
+        where = [cell_name(block.sheet, coord) for coord in _coords(block)]
+        want = np.asarray(expected[name], dtype=object).ravel()
+        rep.names_compared.append(name)
+        if want.size != values.size:
+            rep.engine_mismatches.append((where[0], name, f"{want.size} values", f"{values.size} cells"))
+            continue
+        for cell, got, exp in zip(where, values.flat, want):
+            if isinstance(exp, str):
+                if got != exp:
+                    rep.engine_mismatches.append((cell, name, exp, got))
+                continue
+            d = diff(float(got), float(exp)) if is_number(got) and math.isfinite(got) else math.inf
+            if d > rep.max_engine_diff:
+                rep.max_engine_diff, rep.worst_engine = d, cell
+            if d > tol:
+                rep.engine_mismatches.append((cell, name, float(exp), got))
+
+
+def _coords(block):
+    return [a1(r, c) for r, c in block.positions()]
+
+
+def _name_order(name):
+    stem, _, t = name.rpartition("_")
+    return (stem, int(t)) if t.isdigit() else (name, 0)
+
+
+# --- the file's own inputs ----------------------------------------------------------------------------
+
+def _letters(arr, what):
+    out = []
+    for v in arr.flat:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)          # a digit typed into a letter cell comes back as a number
+        if v is None or len(str(v)) != 1:
+            raise InputError(f"every {what} cell must hold one character (found {v!r})")
+        out.append(str(v))
+    return "".join(out)
+
+
+def _number(arr, name):
+    try:
+        return float(np.array(arr, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        raise InputError(f"{name} holds something that is not a number") from None
+
+
+def _as_param(cells_, shape):
+    """A defined name's 2-D cells in the shape of the parameter: scalars and vectors flattened."""
+    if len(shape) == 2:
+        return cells_.tolist()
+    flat = list(cells_.flat)
+    return flat[0] if shape == () and len(flat) == 1 else flat
+
+
+def scenario_of(book, named):
+    """The Scenario the workbook now holds: its letters, weights and settings as they are in the file."""
+    vocab = _letters(named["vocab"], "vocabulary")
+    word = _letters(named["word"], "word")
+    check_text(word, vocab)
+    cell = cells.from_param_names(named)
+    V, H = len(vocab), named["Wxh"].shape[0]
+    # The same checks as a weights file: shapes, numbers only, finite.
+    P = parse_weights({n: _as_param(named[n], s) for n, s in cell.param_shapes(V, H).items()},
+                      cell, V, H, "the workbook's Parameters")
+    epochs = named["loss_epochs"].size - 1 if "loss_epochs" in named else 0
+    generate, start = 0, word[0]
+    if "generated" in named and "start" in named:
+        # The Generate sheet writes as many letters as it has rows, from the trained weights.
+        start = _letters(named["start"], "start letter")
+        generate = len(str(named["generated"].flat[0] or ""))
+        if start not in vocab:
+            raise InputError(f"the start letter {start!r} is not in the vocabulary")
+    return Scenario(word, vocab, H, cell, P, lr=_number(named["lr"], "lr"), seed=None, epochs=epochs,
+                    clip=_number(named["clip"], "clip") if "clip" in named else None,
+                    loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start)
+
+
+def _loss_mode(book, T):
+    """--loss last leaves the earlier steps' loss_t as constant zeros instead of formulas."""
+    if T < 2 or "loss_1" not in book.names:
+        return "all"
+    block = book.names["loss_1"]
+    return "all" if (block.sheet, a1(block.row, block.col)) in book.formulas else "last"

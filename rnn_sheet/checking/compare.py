@@ -1,0 +1,126 @@
+"""Hold a workbook's formulas, as recomputed by a real spreadsheet engine, against the values cached
+in the file (and, in check.py, against the engine). One Report for the tests and `rnn-sheet check`."""
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .read import block_values, cell_name, read_workbook, xlsx_names
+
+ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#N/A", "#NULL!", "Err:")
+
+
+@dataclass
+class Report:
+    path: str = ""
+    formulas: int = 0
+    max_cached_diff: float = 0.0      # largest |recomputed - cached|, relative above 1 (diff)
+    worst_cached: str = ""
+    max_engine_diff: float = 0.0      # |recomputed - engine| over the defined names
+    worst_engine: str = ""
+    names_compared: list = field(default_factory=list)
+    mismatches: list = field(default_factory=list)          # (cell, cached, recomputed)
+    engine_mismatches: list = field(default_factory=list)   # (cell, name, engine, recomputed)
+    errors: list = field(default_factory=list)              # (cell, error text)
+    problems: list = field(default_factory=list)            # why the engine could not be compared
+
+    @property
+    def ok(self):
+        return not (self.mismatches or self.engine_mismatches or self.errors or self.problems)
+
+    def lines(self, limit=10):
+        out = [f"{self.path}: {self.formulas} formula cells recomputed by LibreOffice",
+               f"  recomputed vs cached: max difference {self.max_cached_diff:.3g}"
+               + (f" at {self.worst_cached}" if self.worst_cached else ""),
+               f"  recomputed vs engine: max difference {self.max_engine_diff:.3g}"
+               + (f" at {self.worst_engine}" if self.worst_engine else "")
+               + f" over {len(self.names_compared)} defined names"]
+        out += [f"  error {text} in {cell}" for cell, text in self.errors[:limit]]
+        out += [f"  {cell}: cached {cached!r}, recomputed {fresh!r}" for cell, cached, fresh in self.mismatches[:limit]]
+        out += [f"  {cell} ({name}): engine {expected!r}, recomputed {fresh!r}"
+                for cell, name, expected, fresh in self.engine_mismatches[:limit]]
+        out += [f"  {problem}" for problem in self.problems]
+        hidden = sum(max(0, len(x) - limit) for x in (self.errors, self.mismatches, self.engine_mismatches))
+        if hidden:
+            out.append(f"  ... and {hidden} more")
+        out.append("OK: cached values, LibreOffice and the engine agree" if self.ok else
+                   "FAILED: the workbook does not agree with itself")
+        return out
+
+
+def diff(a, b):
+    """Absolute difference below 1, relative above: values span 1e-6 .. 1e3."""
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def is_error(v):
+    return isinstance(v, str) and v.startswith(ERRORS)
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def judge(cached, fresh):
+    """How a recomputed value stands against the expected one: ("error", text), ("number",
+    difference) or ("text", equal?)."""
+    if is_error(fresh):
+        return "error", fresh
+    if is_number(cached) and is_number(fresh):
+        ok = math.isfinite(cached) and math.isfinite(fresh)
+        return "number", diff(float(cached), float(fresh)) if ok else math.inf
+    return "text", cached == fresh or (cached in (None, "") and fresh in (None, ""))
+
+
+def tally(rep, triples, tol=1e-9):
+    """Judge (cell name, cached, recomputed) triples into rep: errors, mismatches, worst difference."""
+    for name, a, b in triples:
+        rep.formulas += 1
+        kind, outcome = judge(a, b)
+        if kind == "error":
+            rep.errors.append((name, b))
+        elif kind == "number":
+            if outcome > rep.max_cached_diff:
+                rep.max_cached_diff, rep.worst_cached = outcome, name
+            if outcome > tol:
+                rep.mismatches.append((name, a, b))
+        elif not outcome:
+            rep.mismatches.append((name, a, b))
+    return rep
+
+
+def compare_cached(book, fresh, tol=1e-9):
+    """Every formula cell of `book` (read.Workbook): its cached value against `fresh`, an openpyxl
+    workbook of the recomputed values."""
+    def recomputed(sheet, coord):
+        return fresh[sheet][coord].value if sheet in fresh.sheetnames else "#REF! (sheet lost)"
+    triples = ((cell_name(s, c), book.cached[(s, c)], recomputed(s, c)) for s, c in book.formulas)
+    return tally(Report(str(book.path)), triples, tol)
+
+
+def compare(original, recomputed, tol=1e-9):
+    """The file we wrote against LibreOffice's recomputation of it (an .xlsx)."""
+    import openpyxl
+    return compare_cached(read_workbook(original), openpyxl.load_workbook(recomputed, data_only=True), tol)
+
+
+# --- reading back, for the tests ------------------------------------------------------------------
+
+def formula_cells(path):
+    """{(sheet, "A1"): formula text} of the cells a file stores as formulas."""
+    return read_workbook(path).formulas
+
+
+def cell_values(path, cells=None):
+    import openpyxl
+    wb = openpyxl.load_workbook(path, data_only=True)
+    if cells is None:
+        return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+    return {(s, coord): wb[s][coord].value for s, coord in cells}
+
+
+def named_values(path):
+    """Every defined name's cells as a 2-D object array (rows x cols), read from an .xlsx."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return {name: np.array(block_values(wb, block), dtype=object) for name, block in xlsx_names(wb).items()}

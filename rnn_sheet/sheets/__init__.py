@@ -1,0 +1,7 @@
+"""Where each quantity lives, its formula, its value, its note and its role, declared once beside the
+sheet that shows it (model -> sheets -> workbook). `build(scenario)` makes the workbook.Book."""
+from .layout import Context
+from .order import plan
+from .render import Built, build, named_values
+
+__all__ = ["Built", "Context", "build", "named_values", "plan"]

@@ -1,0 +1,97 @@
+"""The About sheet, first in every workbook: what the network is, its equations, the colours, how to
+experiment and what this workbook was built from. Text cells only, never formulas: nothing a user
+typed (the word, say) can become a formula, and the sheet changes no value."""
+from .. import __version__
+from .layout import SheetPlan, show_char
+
+KEY, TEXT = 1, 2        # columns: a short key, then the sentence
+
+
+def sheet(L, sc):
+    S = SheetPlan("About", "about")
+    # Text stays inside its column (lines of at most ~100 characters) so the page prints whole.
+    S.widths.update({0: 3, KEY: 22, TEXT: 100})
+    S.title(f"A recurrent neural network learns to read \"{sc.word}\"",
+            "Read this first. Every number in this workbook is a live formula: change an input and "
+            "everything recomputes.")
+    cell = L.cell
+    _section(S, "The network", [
+        ("", "A recurrent neural network (RNN) reads a word one letter at a time and, after each "
+             "letter, guesses the next one."),
+        ("", f"It keeps a hidden state h_t: {L.H} numbers that carry what it has read so far from "
+             "one time step to the next (its memory)."),
+        ("", f"Step t reads letter t as a one-hot vector x_t and must predict letter t+1. The word has "
+             f"{len(sc.word)} letters, so there are T = {L.T} time steps."),
+        ("", "Training: the loss measures how wrong the predictions are; backpropagation through time "
+             "finds"),
+        ("", "how each weight changes the loss, and gradient descent moves every weight a little against "
+             "its gradient."),
+    ])
+    counted = "loss = Σ_t loss_t" if sc.loss_mode == "all" else "loss = loss_T (only the last step counts)"
+    eqs = [
+        *cell.forward_equations(),
+        ("scores", "y_t = Why · h_t" + (" + by" if cell.output_bias else "")),
+        ("probabilities", "p_t = softmax(y_t):  p_t[k] = exp(y_t[k]) / Σ_j exp(y_t[j])"),
+        ("loss", f"loss_t = -ln p_t[target_t],   {counted}"),
+        ("output error", "dy_t = p_t - target_t"),
+        *cell.backward_equations(),
+        ("update", f"{L.optimizer.rule}   (gradient descent)"),
+        *cell.remarks,
+    ]
+    _section(S, "The equations  (· matrix product, ∘ element by element, ᵀ transpose)", eqs)
+    S.label(S.row, 0, "Colours", "band")
+    S.row += 1
+    for style, sample, text in [
+            ("input", "0.500000", "an input (yellow, gold border): type another value and the workbook "
+                                  "recomputes"),
+            ("calc", "0.123456", "computed by a formula from other cells"),
+            ("link", "0.500000", "a linked copy of a weight from Parameters, shown beside what it multiplies"),
+            ("const", "0", "a constant (one-hot codes, the zero state before the first step)"),
+            ("caption", "h_t = tanh", "the name of the block below; its first cell has a note (a small red "
+                                      "triangle): its formula in plain maths")]:
+        S.label(S.row, KEY, sample, style)
+        S.label(S.row, TEXT, text)
+        S.row += 1
+    for text in ("Heatmaps colour weights and gradients (red: large positive, white: 0, blue: large "
+                 "negative)", "and probabilities (green: likely), so the eye sees what dominates."):
+        S.label(S.row, TEXT, text)
+        S.row += 1
+    S.row += 1
+    _section(S, "How to experiment", [
+        ("a weight", "Change a yellow cell on Parameters: every Step, Back, Gradients and Update sheet "
+                     "follows."),
+        ("", "Does the prediction on Summary change? Which weights make the loss smaller?"),
+        ("a letter", "Change a letter of the word on Parameters (it must be in the vocabulary)."),
+        ("the learning rate", "Change lr and watch loss_next on Update" +
+                              (" and the loss per epoch on Training." if sc.epochs else ".")),
+        ("a formula", "Click a blue cell to see its formula; the formula bar shows where each number "
+                      "comes from."),
+        ("a new workbook", "rnn-sheet build WORD --hidden 5 --epochs 50   (rnn-sheet build --help lists "
+                           "every option)"),
+    ])
+    if sc.template:
+        origin = f"template '{sc.template}'" + (f": {sc.description}" if sc.description else "")
+    elif sc.seed is None:
+        origin = "weights from a file"
+    else:
+        origin = f"random, seed {sc.seed}"
+    _section(S, "This workbook", [
+        ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
+        ("model", f"{cell.name} ({cell.summary})"),
+        ("hidden size", str(sc.hidden)), ("weights", origin), ("learning rate lr", repr(sc.lr)),
+        ("epochs", str(sc.epochs)), ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
+        ("loss", sc.loss_mode), ("layout", "compact" if L.compact else "detailed"),
+        ("built by", f"rnn-sheet {__version__}"),
+    ])
+    return S
+
+
+def _section(S, title, rows):
+    S.label(S.row, 0, title, "band")
+    S.row += 1
+    for key, text in rows:
+        if key:
+            S.label(S.row, KEY, key, "rowlabel_left")
+        S.label(S.row, TEXT, text)
+        S.row += 1
+    S.row += 1

@@ -1,0 +1,259 @@
+"""Where every quantity lives: sheets, bands of blocks, labels and the defined names.
+
+A placed quantity is keyed by (kind, t): kind names the quantity ("h", "dWxh_t", ...), t is the time
+step (1-based), a training slot, or None. Keys are looked up as L[q, t] or L[q] (t None), q being the
+Quantity or its kind.
+"""
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..model.engine import generate, train
+from ..workbook.grid import Block, On
+from .quantity import Quantity
+
+LABEL_COL = 0      # column A holds band titles and notes
+FIRST_COL = 1
+CHART_ROWS, CHART_COLS = 16, 7       # cells a chart covers (480 x 288 px at 11-character columns)
+# Step sheets draw p_t only for a vocabulary that fits a chart (and not in a compact workbook).
+CHART_MAX_V = 30
+# Above this many cells of per-step matrices, step and backward sheets show vectors only (the
+# matrices stay on Parameters, gradients are summed down time-major tables): a 300-letter text
+# would otherwise need over a million formulas.
+DETAIL_LIMIT = 150_000
+
+
+def key_of(key):
+    q, t = key if isinstance(key, tuple) else (key, None)
+    return (q.kind if isinstance(q, Quantity) else q), t
+
+
+@dataclass
+class Part:
+    """A quantity's block in a band: its caption and shape, the labels beside it."""
+    quantity: Quantity
+    t: int | None
+    caption: str
+    nrows: int
+    ncols: int = 1
+    row_labels: list | None = None
+    col_labels: list | None = None
+    offset: int = 0          # rows below the band's first row, to line up time steps
+
+    @property
+    def key(self):
+        return self.quantity.kind, self.t
+
+
+@dataclass
+class SheetPlan:
+    name: str
+    kind: str                       # about / parameters / forward / summary / backward / training
+    labels: list = field(default_factory=list)      # (row, col, text, style)
+    blocks: dict = field(default_factory=dict)      # key -> Block
+    quantities: dict = field(default_factory=dict)  # key -> Quantity, in the order placed
+    noted: set = field(default_factory=set)         # keys whose first cell carries the note
+    row: int = 0                    # next free row
+    width: int = 1                  # columns used
+    widths: dict = field(default_factory=dict)      # col -> width of operator and label columns
+    wide: set = field(default_factory=set)          # columns holding numbers somewhere
+    charts: list = field(default_factory=list)      # dicts: title, categories / values keys, anchor ...
+    merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
+    header_rows: int = 0            # title rows, frozen at the top of the window
+    fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
+    bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
+
+    def label(self, row, col, text, style="label"):
+        self.labels.append((row, col, text, style))
+        self.width = max(self.width, col + 1)
+
+    def title(self, text, subtitle=None):
+        self.label(self.row, 0, text, "title")
+        self.row += 1
+        if subtitle:
+            self.label(self.row, 0, subtitle, "note")
+            self.row += 1
+        self.header_rows = self.row
+        self.row += 1
+
+    def place(self, quantity, t, block, noted=True):
+        key = (quantity.kind, t)
+        assert key not in self.blocks, f"{key} placed twice on {self.name}"
+        self.blocks[key], self.quantities[key] = block, quantity
+        if noted:
+            self.noted.add(key)
+        return block
+
+    def chart(self, spec, below=False, row=None):
+        """Below the bands (reserving its rows) or right of them, from `row` (default: under the title)."""
+        at = (self.row, FIRST_COL) if below else (row or self.header_rows + 1, self.width + 1)
+        self.charts.append({**spec, "anchor": at, "size": (CHART_ROWS, CHART_COLS)})
+        if below:
+            self.row += CHART_ROWS + 1
+
+    def band(self, title, parts, note=None):
+        """Lay parts left to right under a band title: Part blocks, or str operators such as '×'."""
+        first = self.row
+        self.label(self.row, LABEL_COL, title, "band")
+        if note:
+            self.label(self.row + 1, LABEL_COL, note, "note")
+        top = self.row + (3 if note else 2)
+        col, height = FIRST_COL, 1
+        for part in parts:
+            if isinstance(part, str):
+                self.label(top + 2, col, part, "op")
+                self.widths.setdefault(col, 3)
+                col += 1
+                continue
+            if part.row_labels:
+                self.widths.setdefault(col, 5)
+                col += 1
+            self._caption(top, col, part)
+            self.place(part.quantity, part.t, Block(self.name, top + 2 + part.offset, col, part.nrows, part.ncols))
+            self.wide.update(range(col, col + part.ncols))
+            for i, text in enumerate(part.row_labels or []):
+                self.label(top + 2 + part.offset + i, col - 1, text, "rowlabel")
+            col += part.ncols + 1
+            height = max(height, part.nrows + part.offset)
+        self.width = max(self.width, col)
+        self.row = top + 2 + height + 1
+        self.bands.append((first, top + 1 + height))
+
+    def _caption(self, top, col, part):
+        self.label(top, col, part.caption, "caption")
+        if part.ncols > 1:
+            self.merges.append((top, col, part.ncols))
+        else:       # a long caption over one number would run into its neighbour's
+            self.fit[col] = max(self.fit.get(col, 0), len(part.caption) + 2)
+        for j, text in enumerate(part.col_labels or []):
+            self.label(top + 1, col + j, text, "collabel")
+
+
+class Layout:
+    """The plan of a whole workbook for one scenario; every setting is read from the scenario."""
+
+    def __init__(self, scenario, family):
+        self.sc, self.family = scenario, family
+        self.cell, self.optimizer = scenario.cell, scenario.optimizer
+        self.sheets = []
+        self.where = {}          # key -> Block
+        self.placed = {}         # key -> Quantity
+        self.names = {}          # defined name -> key
+        self.compact = {"compact": True, "detailed": False}.get(scenario.layout, self.detail_cells() > DETAIL_LIMIT)
+
+    T = property(lambda self: self.sc.T)
+    V = property(lambda self: self.sc.V)
+    H = property(lambda self: self.sc.H)
+    epochs = property(lambda self: self.sc.epochs)
+    clip = property(lambda self: self.sc.clip)
+
+    def detail_cells(self):
+        """Cells of per-step matrix copies and gradient contributions a detailed workbook holds."""
+        return self.T * self.family.detail_cells(self.V, self.H, self.cell)
+
+    def add(self, sheet):
+        self.sheets.append(sheet)
+        self.where.update(sheet.blocks)
+        self.placed.update(sheet.quantities)
+        return sheet
+
+    def sheet(self, name):
+        return next(s for s in self.sheets if s.name == name)
+
+    def name(self, name, key):
+        self.names[name] = key_of(key)
+
+    def alias(self, key, target):
+        """A compact workbook shows no copy of a matrix: formulas use the original block."""
+        self.where[key_of(key)] = self.where[key_of(target)]
+
+    def __getitem__(self, key):
+        return self.where[key_of(key)]
+
+    def __contains__(self, key):
+        return key_of(key) in self.where
+
+    def in_full(self, direction, t):
+        """Does this step's sheet show its matrices (and, backward, its gradient contributions)?
+        A compact workbook still shows the article's worked steps in full: the first two forward
+        steps and the last backward one (also the default exercise)."""
+        if not self.compact:
+            return True
+        return t <= 2 if direction == "forward" else t == self.T
+
+    def counted(self, t):
+        """Does step t's prediction enter the loss?"""
+        return self.sc.loss_mode == "all" or t == self.T
+
+    def seen_from(self, sheet):
+        return View(self, sheet)
+
+
+class View:
+    """The layout as seen from the sheet whose formulas are being written: L[q, t] gives a block
+    whose references name its sheet only when it is another one."""
+
+    def __init__(self, layout, sheet):
+        self.layout, self.sheet = layout, sheet
+        self._seen = {}
+
+    def __getitem__(self, key):
+        key = key_of(key)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = On(self.layout.where[key], self.sheet)
+        return seen
+
+    def __getattr__(self, name):        # settings and helpers: L.T, L.counted(t), ...
+        return getattr(self.layout, name)
+
+
+class Context:
+    """The engine's run of a scenario, which the values of every quantity read: training record k
+    holds the weights after k updates (the Update sheet always shows one, Training `epochs`)."""
+
+    def __init__(self, scenario):
+        sc = self.sc = scenario
+        self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
+                             sc.loss_mode, sc.optimizer)
+        self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
+
+    def record(self, slot):
+        """Slot 0 is the Update sheet's check of the new weights, slot k training epoch k."""
+        return self.records[max(slot, 1)]
+
+    @cached_property
+    def generated(self):
+        sc = self.sc
+        return generate(self.records[sc.epochs].params, sc.vocab.index(sc.start), sc.generate)
+
+    def letters(self, indices):
+        return [self.sc.vocab[k] for k in indices]
+
+
+def show_char(c):
+    """A label for a character; a space would be invisible."""
+    return "␣" if c == " " else c
+
+
+def units(n, prefix="h"):
+    return [f"{prefix}{i + 1}" for i in range(n)]
+
+
+def steps(T, prefix="t"):
+    return [f"{prefix}={t}" for t in range(1, T + 1)]
+
+
+def shown(L, parts, full):
+    """Unless the step is shown in full, a band keeps its vectors only: the parameter copies go
+    (formulas then refer to the Parameters sheet), and so do the operators between them."""
+    if full:
+        return parts
+    kept = []
+    for part in parts:
+        if isinstance(part, str):
+            continue
+        if part.quantity.copy_of:
+            L.alias(part.key, part.quantity.copy_of)
+        else:
+            kept += [part, " "]
+    return kept[:-1]

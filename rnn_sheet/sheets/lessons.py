@@ -1,0 +1,92 @@
+"""The article's other lessons: how the gradient flows back through time (vanishing and exploding
+gradients), and generating text by feeding each prediction back in (one-to-many)."""
+import numpy as np
+
+from .layout import Part, SheetPlan, steps
+from .parameters import joined, most_probable, one_hot_of
+from .quantity import Quantity, Role, column, computed
+from .training import score_row, trained
+
+# --- Gradient flow ----------------------------------------------------------------------------------
+
+
+def norm_of(kind):
+    """|v_t| = sqrt(Σ_i v_t[i]²) for each step's vector `kind`, one row per step."""
+    return lambda L, t, s, j: f"SQRT(SUMSQ({L[kind, s + 1].range()}))"
+
+
+flow_t = Quantity("flow_t", lambda c, t: np.arange(1, c.sc.T + 1), role=Role.CONSTANT, note="The time step t.")
+grad_norms = Quantity("grad_norms", lambda c, t: np.linalg.norm(c.B.dh, axis=1), norm_of("dh"),
+                      "|dh_t| = sqrt(Σ_i dh_t[i]²): how much error reaches step t.")
+
+
+def gradient_flow_sheet(L):
+    T = L.T
+    S = SheetPlan("Gradient flow", "backward")
+    S.title("Gradient flow: how much error reaches each time step",
+            "|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
+            "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
+    S.band("Size of the gradient per time step (from the Back sheets)", [
+        Part(flow_t, None, "step", T), Part(grad_norms, None, "|dh_t|", T)] + L.family.flow_parts(L))
+    L.name("grad_norms", grad_norms)
+    S.chart({"title": "|dh_t| by time step", "x_title": "time step t", "y_title": "|dh_t|",
+             "categories": flow_t, "values": grad_norms})
+    return S
+
+
+# --- Generate ----------------------------------------------------------------------------------------
+
+def final_weights(L):
+    """Generation uses the trained weights: the last Training epoch's, else Parameters."""
+    if L.epochs:
+        return lambda name: L[trained(name), L.epochs]
+    return lambda name: L[name]
+
+
+gen_start = Quantity("gen_start", lambda c, t: c.sc.start, role=Role.INPUT,
+                     note="The first input letter of generation. An input.")
+
+
+@computed("The input letter: the start letter, then the previous prediction.",
+          lambda c, t: column(c.letters(c.generated.inputs)))
+def gen_in(L, t, g, j):
+    return L[gen_start].ref() if g == 0 else L["gen_out"].ref(g - 1)
+
+
+@computed("x = one-hot(input letter)", lambda c, t: np.eye(c.sc.V)[c.generated.inputs], one_hot=True)
+def gen_X(L, t, g, k):
+    return one_hot_of(L, k, L[gen_in].ref(g))
+
+
+@computed("y = Why · h (+ by)", lambda c, t: c.generated.y)
+def gen_Y(L, t, g, k):
+    return score_row(L, L["gen_H"], final_weights(L), g, k)
+
+
+@computed("The next letter: argmax_k y[k].", lambda c, t: column(c.letters(c.generated.outputs)))
+def gen_out(L, t, g, j):
+    return most_probable(L, L[gen_Y].row_range(g))
+
+
+@computed("The generated letters joined together.", lambda c, t: "".join(c.letters(c.generated.outputs)))
+def generated(L, t, i, j):
+    return joined(L[gen_out])
+
+
+def generate_sheet(L, letters):
+    N, V = L.sc.generate, L.V
+    S = SheetPlan("Generate", "training")
+    weights = f"the weights after epoch {L.epochs} (Training sheet)" if L.epochs else "the Parameters sheet"
+    S.title(f"Generate: {N} letters, each prediction fed back in as the next input",
+            f"Greedy: the most probable letter wins. Uses {weights}; type another start letter.")
+    S.band("Start letter and the generated text", [
+        Part(gen_start, None, "start letter", 1), Part(generated, None, "generated", 1)])
+    L.name("generated", generated)
+    L.name("start", gen_start)
+    labels = steps(N, "g")
+    S.band("One row per generated letter", [
+        Part(gen_in, None, "input", N, row_labels=labels), " ",
+        Part(gen_X, None, "x (one-hot)", N, V, labels, letters), " "] + L.family.generate_parts(L, labels) + [
+        " ", Part(gen_Y, None, "y", N, V, labels, letters, offset=1), " ",
+        Part(gen_out, None, "next letter", N, offset=1)])
+    return S

@@ -1,0 +1,80 @@
+"""A quantity of the workbook, declared once beside the sheet that shows it: its formula, its engine
+value, its plain-maths note and its role. Sheets place it (layout.Part), the renderer turns it into
+cells, the exercise blanks it, `check` compares it.
+
+A formula is a function (L, t, i, j) -> text: L the layout seen from the sheet being written, t the
+time step (or slot, or None), (i, j) the cell inside the block. It returns the formula without its
+'=', or None where that cell is a constant (the zero state before the first step, say). Block
+references name their sheet only when it is another one.
+
+Only functions that Excel, LibreOffice Calc and Google Sheets evaluate alike in a plain cell: MMULT
+of a row by a column (a 1x1 result), SUMPRODUCT of ranges of one orientation, EXP, LN, TANH, MAX,
+SUM, INDEX, MATCH, IF, EXACT. No array formulas, no TRANSPOSE, no 3D references: older Excel needs
+array entry for TRANSPOSE in a plain cell, LibreOffice misreads SUM(EXP(range)) there, and 3D
+references are not portable.
+"""
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable
+
+import numpy as np
+
+# Every function any formula may call; tests check each formula against this list, and the xlsx
+# writer relies on it (none needs Excel 365's _xlfn. prefix).
+ALLOWED = {"MMULT", "SUMPRODUCT", "EXP", "LN", "TANH", "MAX", "MIN", "SUM", "SUMSQ", "SQRT", "INDEX",
+           "MATCH", "IF", "EXACT"}
+
+
+class Role(Enum):
+    INPUT = "input"          # the user's to change (yellow)
+    COMPUTED = "computed"    # a formula (blue)
+    LINK = "link"            # a formula that repeats a cell shown elsewhere (green)
+    CONSTANT = "constant"    # a fixed number: one-hot codes, step numbers (grey)
+
+
+class Heat(Enum):
+    DIVERGING = "diverging"      # weights and gradients: red above 0, blue below
+    PROBABILITY = "probability"  # 0 .. 1, white to green
+
+
+@dataclass(frozen=True, eq=False)
+class Quantity:
+    kind: str                            # its name in keys: ("h", t)
+    value: Callable                      # (Context, t) -> the engine's value, shaped like its block
+    formula: Callable | None = None      # (L, t, i, j) -> formula text or None; None for inputs
+    note: object = None                  # plain maths on the block's first cell: text, or L -> text
+    role: Role = Role.COMPUTED
+    heat: Heat | None = None
+    one_hot: bool = False                # 0/1 values, shown as whole numbers
+    copy_of: str | None = None           # a parameter shown again beside what it multiplies
+    exercise: bool = False               # a blank a student fills in an exercise
+
+    def note_for(self, L):
+        return self.note(L) if callable(self.note) else self.note
+
+
+def computed(note, value, **kw):
+    """Declare a formula quantity: decorate its formula function; the quantity takes its name."""
+    def declare(formula):
+        return Quantity(formula.__name__, value, formula, note, **kw)
+    return declare
+
+
+def link(kind, source, note, value, **kw):
+    """A linked copy: each cell repeats the same cell of `source` (a kind) at the same t."""
+    def formula(L, t, i, j):
+        return L[source, t].ref(i, j)
+    return Quantity(kind, value, formula, note, role=Role.LINK, **kw)
+
+
+def param_link(kind, param, note, **kw):
+    """A parameter shown again beside what it multiplies (a compact layout drops it)."""
+    def formula(L, t, i, j):
+        return L[param].ref(i, j)
+    return Quantity(kind, lambda c, t: c.P[param], formula, note, role=Role.LINK, heat=Heat.DIVERGING,
+                    copy_of=param, **kw)
+
+
+def column(values):
+    """Values (letters, say) as a one-column block."""
+    return np.asarray(list(values), dtype=object).reshape(-1, 1)

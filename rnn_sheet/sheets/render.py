@@ -1,0 +1,129 @@
+"""Turn a plan into a workbook.Book: each placed quantity's cells get its formula (rendered as seen
+from their sheet), the engine's value cached beside it, the style of its role, its note and its
+heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import __version__
+from ..model.scenario import InputError
+from ..workbook.book import Book, Cell, Chart, Heatmap, Kind, Sheet
+from .layout import Context
+from .order import plan
+from .quantity import Heat, Role
+
+# Memory grows about 1 KB per cell while building, and spreadsheets slow down well before Excel's
+# own limits: a 300-letter text is about 200,000 cells.
+MAX_CELLS = 2_000_000
+
+
+@dataclass
+class Built:
+    book: Book
+    layout: object          # sheets.layout.Layout: where each quantity is
+    context: Context        # the engine's run
+
+    @property
+    def loss(self):
+        return self.context.F.loss
+
+
+def build(scenario, progress=None):
+    """The workbook of a scenario; progress(done, total), if given, is called after each sheet."""
+    L = plan(scenario)
+    cells = sum(b.nrows * b.ncols for sheet in L.sheets for b in sheet.blocks.values())
+    if cells > MAX_CELLS:
+        raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
+                         "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
+                         "--hidden or vocabulary")
+    ctx = Context(scenario)
+    sheets = []
+    for n, sheet_plan in enumerate(L.sheets, 1):
+        sheets.append(render_sheet(L, ctx, sheet_plan))
+        if progress:
+            progress(n, len(L.sheets))
+    names = {name: L[key] for name, key in L.names.items()}
+    return Built(Book(sheets, names, _properties(scenario)), L, ctx)
+
+
+def render_sheet(L, ctx, plan_sheet):
+    sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width, widths=_widths(plan_sheet),
+                  charts=[_chart(L, c) for c in plan_sheet.charts], merges=list(plan_sheet.merges),
+                  header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands))
+    for row, col, text, style in plan_sheet.labels:
+        sheet.cells[(row, col)] = Cell(Kind.LABEL, text, style=style)
+    view = L.seen_from(plan_sheet.name)
+    for key, block in plan_sheet.blocks.items():
+        q, t = plan_sheet.quantities[key], key[1]
+        v = np.asarray(q.value(ctx, t), dtype=object).reshape(block.nrows, block.ncols)
+        for i, j in block.cells():
+            sheet.cells[(block.row + i, block.col + j)] = _cell(q, view, t, i, j, _plain(v[i, j]))
+        note = q.note_for(L) if key in plan_sheet.noted else None
+        if note:
+            sheet.notes[(block.row, block.col)] = note
+        heat = _heat(q, block, v)
+        if heat:
+            sheet.heatmaps.append(heat)
+    return sheet
+
+
+def _cell(q, view, t, i, j, value):
+    if q.role is Role.INPUT:
+        return Cell(Kind.INPUT, value, style="input_text" if isinstance(value, str) else "input")
+    text = None if q.role is Role.CONSTANT else q.formula(view, t, i, j)
+    if text is None:
+        return Cell(Kind.CONST, value, style="const")
+    kind = "link" if q.role is Role.LINK else "calc"
+    return Cell(Kind.FORMULA, value, text,
+                style=f"{kind}_text" if isinstance(value, str) else f"{kind}_int" if q.one_hot else kind)
+
+
+def _heat(q, block, v):
+    if block.nrows * block.ncols < 2 or q.heat is None:
+        return None
+    if q.heat is Heat.PROBABILITY:
+        return Heatmap(block, "probability", 1.0)
+    # Symmetric around 0, fixed at build time: white is always 0 and the colours compare blocks.
+    bound = max((abs(x) for x in v.ravel() if isinstance(x, float)), default=0.0)
+    return Heatmap(block, "diverging", bound) if bound > 0 else None
+
+
+def _plain(v):
+    if isinstance(v, (np.floating, np.integer)):
+        return float(v)
+    return v
+
+
+def _widths(plan_sheet):
+    # Number columns keep the default width (operator and label widths are for empty columns)
+    # unless a caption needs more.
+    widths = {c: w for c, w in plan_sheet.widths.items() if c not in plan_sheet.wide}
+    for c, w in plan_sheet.fit.items():
+        widths[c] = max(widths.get(c, 11), w)
+    return widths
+
+
+def _chart(L, spec):
+    return Chart(spec["title"], L[spec["categories"]], L[spec["values"]], spec["anchor"], spec["size"],
+                 spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""))
+
+
+def _properties(sc):
+    return {
+        "title": f"rnn-sheet: {sc.word}",
+        "subject": f"Character RNN ({sc.model} model) on {sc.word!r}",
+        "comments": f"Built by rnn-sheet {__version__}",
+    }
+
+
+def named_values(scenario, names):
+    """The engine's value of each computed quantity under a defined name in `names` (inputs, which
+    the file holds itself, are left out): what `check` holds a recomputed workbook against."""
+    L = plan(scenario)
+    ctx = Context(scenario)
+    out = {}
+    for name, key in L.names.items():
+        block, q = L[key], L.placed[key]
+        if name in names and q.role is not Role.INPUT:
+            out[name] = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
+    return out

@@ -1,0 +1,271 @@
+"""The Update sheet (one update of the weights and the loss it gives) and the Training sheet (more
+epochs). The optimizer writes each update's formula (model/optimizers.py).
+
+Both use a compact, time-major "network block": one row per time step, so a whole forward and
+backward pass fits in a few tables; rows are time steps, so every product is a SUMPRODUCT of two rows
+or two columns, and transposed weights are laid out as linked copies (no TRANSPOSE). Slot 0 is the
+Update sheet's check of the new weights; slot k >= 1 is training epoch k, whose weights are W_k (the
+weights after k updates).
+"""
+from functools import cache
+
+import numpy as np
+
+from .backward import label, sum_over_time
+from .layout import CHART_ROWS, Part, SheetPlan, steps, units
+from .parameters import joined, most_probable, vocab, word
+from .quantity import Heat, Quantity, Role, column, computed
+
+# --- the updated weights ---------------------------------------------------------------------------
+
+
+def clipped(L, expr):
+    if not L.clip:
+        return expr
+    c = L["clip"].ref()
+    return f"MAX(-{c},MIN({c},{expr}))"
+
+
+@cache
+def new(name):
+    """<name>_new on the Update sheet: the weights after one update."""
+    def formula(L, t, i, j):
+        grad = clipped(L, L[f"d{name}"].ref(i, j))
+        return L.optimizer.formula(L[name].ref(i, j), grad, L["lr"].ref())
+    return Quantity(f"{name}_new", lambda c, t: c.records[1].params[name], formula, heat=Heat.DIVERGING,
+                    note=lambda L: L.optimizer.rule_for(f"{label(L, name)}_new", label(L, name),
+                                                        f"d{label(L, name)}"))
+
+
+@cache
+def trained(name):
+    """cw_<name> at epoch k of the Training sheet: the weights after k updates."""
+    def formula(L, k, i, j):
+        if k == 1:
+            return L[new(name)].ref(i, j)
+        prev, grad = weights(L, k - 1)(name), L[summed(name), k - 1]
+        return L.optimizer.formula(prev.ref(i, j), grad.ref(i, j), L["lr"].ref())
+    return Quantity(f"cw_{name}", lambda c, k: c.records[k].params[name], formula, heat=Heat.DIVERGING,
+                    note=lambda L: L.optimizer.rule_for(f"{label(L, name)}_k", f"{label(L, name)}_(k-1)",
+                                                        f"d{label(L, name)}_(k-1)"))
+
+
+def weights(L, slot):
+    """The weights a network block runs on: name -> block."""
+    if slot == 0:
+        return lambda name: L[new(name)]
+    return lambda name: L[trained(name), slot]
+
+
+def param_parts(L, letters, quantity, t, caption):
+    """Parts for one set of weights: quantity(name) gives each block's quantity, caption(name) its heading."""
+    H, V = L.H, L.V
+    parts = L.family.param_parts(L, letters, quantity, t, caption)
+    parts.append(Part(quantity("Why"), t, caption("Why"), V, H, letters, units(H)))
+    if L.cell.output_bias:
+        parts += [" ", Part(quantity("by"), t, caption("by"), V, row_labels=letters)]
+    return parts
+
+
+# --- the network block ----------------------------------------------------------------------------
+
+def _one_hot_row(offset):
+    def one_hot(L, slot, r, k):
+        return f"IF(EXACT({L[vocab].ref(k)},{L[word].ref(r + offset)}),1,0)"
+    return one_hot
+
+
+c_X = Quantity("c_X", lambda c, s: c.F.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
+c_TGT = Quantity("c_TGT", lambda c, s: c.F.target, _one_hot_row(1), "target_t, one row per time step.",
+                 one_hot=True)
+
+
+def table(L, kind, slot):
+    """The one-hot tables are the same in every epoch: the Update sheet's, or epoch 1's."""
+    return L[kind, min(slot, 1)]
+
+
+def score_row(L, H, W, t, k):
+    """y_t = Why h_t (+ by), h_t being row t+1 of the hidden table H; W(name) gives the weights."""
+    out = f"SUMPRODUCT({W('Why').row_range(k)},{H.row_range(t + 1)})"
+    return out + (f"+{W('by').ref(k)}" if L.cell.output_bias else "")
+
+
+def _fwd(attr):
+    return lambda c, s: getattr(c.record(s).fwd, attr)
+
+
+@computed("y_t = Why · h_t (+ by), one row per step.", _fwd("y"))
+def c_Y(L, slot, t, k):
+    return score_row(L, L["c_H", slot], weights(L, slot), t, k)
+
+
+@computed("max_k y_t[k]", lambda c, s: c.record(s).fwd.y.max(axis=1))
+def c_M(L, slot, t, j):
+    return f"MAX({L[c_Y, slot].row_range(t)})"
+
+
+def _exp_sums(c, s):
+    y = c.record(s).fwd.y
+    return np.exp(y - y.max(axis=1, keepdims=True)).sum(axis=1)
+
+
+@computed("Σ_k exp(y_t[k] - max y_t)", _exp_sums)
+def c_S(L, slot, t, j):
+    return f"SUMPRODUCT(EXP({L[c_Y, slot].row_range(t)}-{L[c_M, slot].ref(t)}))"
+
+
+@computed("p_t = softmax(y_t), one row per step.", _fwd("p"), heat=Heat.PROBABILITY)
+def c_P(L, slot, t, k):
+    return f"EXP({L[c_Y, slot].ref(t, k)}-{L[c_M, slot].ref(t)})/{L[c_S, slot].ref(t)}"
+
+
+@computed("loss_t = -ln p_t[target]", _fwd("losses"))
+def c_L(L, slot, t, j):
+    if not L.counted(t + 1):
+        return None
+    return (f"LN({L[c_S, slot].ref(t)})+{L[c_M, slot].ref(t)}"
+            f"-SUMPRODUCT({L[c_Y, slot].row_range(t)},{table(L, c_TGT, slot).row_range(t)})")
+
+
+def _predicted(c, s):
+    return c.letters(c.record(s).fwd.predicted)
+
+
+@computed("argmax_k p_t[k]", lambda c, s: np.array(_predicted(c, s), dtype=object))
+def c_pred(L, slot, t, j):
+    return most_probable(L, L[c_P, slot].row_range(t))
+
+
+@computed("loss = Σ_t loss_t", lambda c, s: c.record(s).fwd.loss)
+def c_loss(L, slot, i, j):
+    return f"SUM({L[c_L, slot].range()})"
+
+
+@computed("The predicted letters joined together.", lambda c, s: "".join(_predicted(c, s)))
+def c_text(L, slot, i, j):
+    return joined(L[c_pred, slot])
+
+
+@computed("dy_t = p_t - target_t, one row per step.", lambda c, s: c.record(s).bwd.dy, heat=Heat.DIVERGING)
+def c_dY(L, slot, t, k):
+    if not L.counted(t + 1):
+        return None
+    return f"{L[c_P, slot].ref(t, k)}-{table(L, c_TGT, slot).ref(t, k)}"
+
+
+@computed("Whyᵀ", lambda c, s: c.record(s).params.Why.T, role=Role.LINK, heat=Heat.DIVERGING)
+def c_WhyT(L, slot, i, j):
+    return weights(L, slot)("Why").ref(j, i)
+
+
+SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
+
+
+def network_tables(L, slot):
+    """The tables each compact sum over time reads, by role (as backward.GRADIENT_TABLES)."""
+    return {"X": (c_X, min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), "dA": ("c_dA", slot)}
+
+
+@cache
+def summed(name):
+    """c_g_<name>: the gradient of one network block, summed over time (and clipped)."""
+    def formula(L, slot, i, j):
+        return clipped(L, sum_over_time(L, name, i, j, network_tables(L, slot)))
+    return Quantity(f"c_g_{name}", lambda c, k: c.records[k].grads[name], formula, heat=Heat.DIVERGING,
+                    note=lambda L: {**SUM_NOTES, **L.family.sum_notes}[name])
+
+
+def network_bands(S, L, letters, slot, backward, title):
+    T, V, H = L.T, L.V, L.H
+    labels = steps(T)
+    if slot <= 1:
+        S.band("One-hot inputs x_t and targets, one row per time step", [
+            Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
+    # Two bands, not one: a single row of every table would print at a tiny scale.
+    S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
+        " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
+    S.band(f"{title}: softmax, loss and prediction", [
+        Part(c_M, slot, "max y_t", T, row_labels=labels), Part(c_S, slot, "Σ exp(y-max)", T), " ",
+        Part(c_P, slot, "p_t", T, V, labels, letters), " ",
+        Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)])
+    S.band(f"{title}: total", [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)])
+    if not backward:
+        return
+    S.band(f"{title}: backward pass", [
+        Part(c_dY, slot, "dy_t = p_t - target_t", T, V, labels, letters), " ",
+        Part(c_WhyT, slot, "Whyᵀ", H, V, units(H), letters)] + L.family.network_back_parts(L, slot))
+    L.family.network_back_bands(S, L, slot, title)
+    clip = f" (clipped to ±{L.clip:g})" if L.clip else ""
+    S.band(f"{title}: gradients summed over time{clip}",
+           param_parts(L, letters, summed, slot, lambda n: f"d{n}"))
+
+
+# --- the Update sheet -------------------------------------------------------------------------------
+
+loss_before = Quantity("loss_before", lambda c, t: c.F.loss, lambda L, t, i, j: L["loss"].ref(),
+                       "The loss with the Parameters weights (Summary).", role=Role.LINK)
+
+
+@computed("The loss the updated weights give on the same word.", lambda c, t: c.records[1].fwd.loss)
+def loss_next(L, t, i, j):
+    return L[c_loss, 0].ref()
+
+
+@computed("loss_next - loss: negative when the update helped.", lambda c, t: c.records[1].fwd.loss - c.F.loss)
+def loss_change(L, t, i, j):
+    return f"{L[loss_next].ref()}-{L[loss_before].ref()}"
+
+
+def update_sheet(L, letters):
+    S = SheetPlan("Update", "training")
+    clip = f", each gradient first clipped to [-{L.clip:g}, {L.clip:g}]" if L.clip else ""
+    S.title(f"Update: one step of gradient descent, {L.optimizer.rule}",
+            f"Uses lr from Parameters and the Gradients sheet{clip}. Type another lr to see its effect.")
+    S.band("The updated weights", param_parts(L, letters, new, None, lambda n: f"{n}_new"))
+    for name in L.cell.param_names:
+        L.name(f"{name}_new", new(name))
+    S.band("Does it help? The loss before and after the update", [
+        Part(loss_before, None, "loss (Summary)", 1), Part(loss_next, None, "loss_next", 1),
+        Part(loss_change, None, "change", 1)])
+    L.name("loss_next", loss_next)
+    network_bands(S, L, letters, slot=0, backward=False, title="Forward pass with the updated weights")
+    return S
+
+
+# --- the Training sheet -------------------------------------------------------------------------------
+
+epoch_no = Quantity("epoch_no", lambda c, t: np.arange(c.sc.epochs + 1), role=Role.CONSTANT,
+                    note="Epoch k: the weights after k steps of gradient descent.")
+
+
+@computed("The loss of each epoch's weights on the whole word.",
+          lambda c, t: [r.fwd.loss for r in c.records[:c.sc.epochs + 1]])
+def loss_epochs(L, t, e, j):
+    return L["loss"].ref() if e == 0 else L[c_loss, e].ref()
+
+
+@computed("The letters each epoch's weights predict.",
+          lambda c, t: column("".join(c.letters(r.fwd.predicted)) for r in c.records[:c.sc.epochs + 1]))
+def pred_epochs(L, t, e, j):
+    return L["predicted_text"].ref() if e == 0 else L[c_text, e].ref()
+
+
+def training_sheet(L, letters):
+    N = L.epochs
+    S = SheetPlan("Training", "training")
+    S.title(f"Training: {N} more steps of gradient descent on the whole word",
+            "Epoch 0 is the Parameters sheet; epoch k uses the weights after k updates.")
+    S.band("Loss and prediction per epoch", [
+        Part(epoch_no, None, "epoch", N + 1), Part(loss_epochs, None, "loss", N + 1),
+        Part(pred_epochs, None, "predicted letters", N + 1)])
+    L.name("loss_epochs", loss_epochs)
+    # Beside a long loss table; below a short one, where the wider epoch bands would run under it.
+    S.chart({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss", "categories": epoch_no,
+             "values": loss_epochs}, below=N + 1 < CHART_ROWS)
+    for k in range(1, N + 1):
+        weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}")
+        S.band(f"Epoch {k}: weights ({weights_text})",
+               param_parts(L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})"))
+        network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
+    return S

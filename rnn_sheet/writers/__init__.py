@@ -1,0 +1,1 @@
+"""File formats: a workbook.Book written as .xlsx or .ods, and nothing else."""

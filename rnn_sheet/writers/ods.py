@@ -1,0 +1,343 @@
+"""OpenDocument spreadsheets: write a Book as .ods with odfpy (checking/read.py reads one back).
+
+The Book holds formulas in Excel syntax; .ods wants OpenFormula ("of:=TANH([.B3])", ';' between
+arguments, "[$'Step 1'.C4]" across sheets). The translation works on openpyxl's formula tokens, so
+string literals pass through untouched and only references and separators change.
+"""
+import io
+import math
+import re
+import zipfile
+from dataclasses import replace
+
+from odf import dc, number, style, table, text
+from odf.element import Element
+from odf.namespaces import (CONFIGNS, DRAWNS, LOEXTNS, OFFICENS, OFNS, OOONS, SVGNS, TABLENS, TEXTNS,
+                            XLINKNS)
+from odf.opendocument import OpenDocumentSpreadsheet
+
+from ..workbook.book import Kind
+from ..workbook.grid import a1, quote_sheet
+from ..workbook.styles import STYLES, column_width
+from . import ods_extras as extras
+from .ods_extras import esc
+
+# Fixed zip entry times: the same Book gives a byte-identical file.
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+_CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
+_REF = re.compile(rf"^(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>{_CELL}|\$?[A-Za-z]{{1,3}}|\$?\d+)"
+                  rf"(?::(?P<b>{_CELL}|\$?[A-Za-z]{{1,3}}|\$?\d+))?$")
+
+
+# --- formulas -------------------------------------------------------------------------------------
+
+def odf_ref(ref):
+    """'Step 1'!$J$9:$J$12 -> $'Step 1'.$J$9:.$J$12 (the body of [...] or a cell-range-address).
+    Returns None for anything that is not a plain reference (a defined name, say)."""
+    m = _REF.match(ref)
+    if not m or (m["b"] is None and not re.fullmatch(_CELL, m["a"])):
+        return None
+    out = (f"${m['sheet']}" if m["sheet"] else "") + f".{m['a']}"
+    return out + (f":.{m['b']}" if m["b"] else "")
+
+
+def to_openformula(formula):
+    """An Excel formula (with or without '=') as an OpenFormula attribute value."""
+    # Imported here: openpyxl costs 0.2 s at start-up and only .ods output needs its tokenizer.
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+    tokens = Tokenizer(formula if formula.startswith("=") else "=" + formula).items
+    out = []
+    for tok in tokens:
+        if tok.type == Token.OPERAND and tok.subtype == Token.RANGE:
+            ref = odf_ref(tok.value)
+            out.append(f"[{ref}]" if ref else tok.value)
+        elif tok.type == Token.OPERAND and tok.subtype == Token.LOGICAL:
+            out.append(tok.value.upper() + "()")
+        elif tok.type == Token.SEP:
+            # Excel's ',' (arguments, array columns) is ';' in OpenFormula, its array-row ';' is '|'.
+            out.append("|" if tok.subtype == Token.ROW else ";")
+        else:
+            out.append(tok.value)
+    return "of:=" + "".join(out)
+
+
+def range_address(block):
+    """A block as table:cell-range-address: $'Step 1'.$J$9:.$J$12."""
+    out = f"${quote_sheet(block.sheet)}.{a1(block.row, block.col, True)}"
+    return out if block.nrows == block.ncols == 1 else out + f":.{a1(*block.last, True)}"
+
+
+# --- styles ---------------------------------------------------------------------------------------
+
+def _number_style(name, fmt):
+    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+    ns = number.NumberStyle(name=name)
+    ns.addElement(number.Number(decimalplaces=decimals, minintegerdigits=1))
+    return ns
+
+
+def _cell_style(name, spec, data_style=None):
+    st = style.Style(name=name, family="table-cell", parentstylename="Default")
+    if data_style:
+        st.setAttribute("datastylename", data_style)
+    cell = {}
+    if "bg_color" in spec:
+        cell["backgroundcolor"] = spec["bg_color"]
+    if spec.get("border"):
+        cell["border"] = f"0.74pt solid {spec.get('border_color', '#000000')}"
+    elif spec.get("bottom"):
+        cell["borderbottom"] = "0.74pt solid #000000"
+    if "align" in spec:
+        cell["textalignsource"] = "fix"
+    if cell:
+        st.addElement(style.TableCellProperties(**cell))
+    if "align" in spec:
+        st.addElement(style.ParagraphProperties(textalign={"right": "end"}.get(spec["align"], spec["align"])))
+    txt = {}
+    if spec.get("bold"):
+        txt.update(fontweight="bold", fontweightasian="bold", fontweightcomplex="bold")
+    if spec.get("italic"):
+        txt.update(fontstyle="italic", fontstyleasian="italic", fontstylecomplex="italic")
+    if "font_size" in spec:
+        size = f"{spec['font_size']}pt"
+        txt.update(fontsize=size, fontsizeasian=size, fontsizecomplex=size)
+    if "font_color" in spec:
+        txt["color"] = spec["font_color"]
+    if txt:
+        st.addElement(style.TextProperties(**txt))
+    return st
+
+
+def _add_styles(doc):
+    default = style.Style(name="Default", family="table-cell")
+    doc.styles.addElement(default)
+    formats = {}
+    for name, spec in STYLES.items():
+        fmt = spec.get("num_format")
+        if fmt and fmt not in formats:
+            formats[fmt] = f"N{len(formats) + 1}"
+            doc.styles.addElement(_number_style(formats[fmt], fmt))
+        doc.styles.addElement(_cell_style(name, spec, formats.get(fmt)))
+
+
+def _add_page_layout(doc):
+    """Handouts, as in the .xlsx: A4 landscape, one page wide, sheet name and page numbers."""
+    layout = style.PageLayout(name="handout")
+    props = style.PageLayoutProperties(printorientation="landscape", pagewidth="29.7cm",
+                                       pageheight="21cm", print="charts drawings objects zero-values")
+    # LibreOffice's "fit width to 1 page, any height" (ODF 1.2 has only a total page count).
+    props.setAttrNS(LOEXTNS, "scale-to-X", "1")
+    props.setAttrNS(LOEXTNS, "scale-to-Y", "0")
+    layout.addElement(props)
+    # LibreOffice prints a header or footer only when the page layout reserves room for it.
+    for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
+        room = kind()
+        room.addElement(style.HeaderFooterProperties(minheight="0.6cm", **{margin: "0.25cm"}))
+        layout.addElement(room)
+    doc.automaticstyles.addElement(layout)
+    master = style.MasterPage(name="Handout", pagelayoutname=layout)
+    header, footer = style.Header(), style.Footer()
+    name = text.P()
+    name.addElement(text.SheetName(text="???"))
+    header.addElement(name)
+    page = text.P(text="rnn-sheet · page ")
+    page.addElement(text.PageNumber(text="1"))
+    page.addText(" of ")
+    page.addElement(text.PageCount(text="1"))
+    footer.addElement(page)
+    master.addElement(header)
+    master.addElement(footer)
+    doc.masterstyles.addElement(master)
+    extras.add_table_styles(doc, master)
+    extras.add_frame_style(doc)
+
+
+def _column_style(doc, widths, chars):
+    if chars not in widths:
+        # Excel's column width unit: characters of about 7 px plus 5 px padding, at 96 px per inch.
+        widths[chars] = f"co{len(widths) + 1}"
+        st = style.Style(name=widths[chars], family="table-column")
+        st.addElement(style.TableColumnProperties(columnwidth=f"{(chars * 7 + 5) / 96:.4f}in",
+                                                  breakbefore="auto"))
+        doc.automaticstyles.addElement(st)
+    return widths[chars]
+
+
+# --- cells ---------------------------------------------------------------------------------------
+# Rows are serialised here rather than as odfpy elements: odfpy spends ~100 us per element, which
+# made a 500k-cell workbook take a minute. Everything else (styles, names, meta, packaging) is odfpy.
+
+def _spaces(m):
+    n = len(m.group())
+    if m.start() == 0 or m.end() == len(m.string):
+        return f'<text:s text:c="{n}"/>'       # a leading or trailing space would be dropped
+    return " " + (f'<text:s text:c="{n - 1}"/>' if n > 1 else "")
+
+
+def paragraph(s):
+    """Text as a <text:p>, keeping spaces, tabs and line breaks (ODF collapses white space)."""
+    lines = []
+    for line in s.split("\n"):
+        parts = [re.sub(r"^ +| +$| {2,}", _spaces, esc(part)) for part in line.split("\t")]
+        lines.append("<text:tab/>".join(parts))
+    return "<text:p>" + "<text:line-break/>".join(lines) + "</text:p>"
+
+
+def _display(cell):
+    fmt = STYLES.get(cell.style, {}).get("num_format")
+    if fmt is None:
+        return repr(cell.value)
+    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+    return f"{cell.value:.{decimals}f}"
+
+
+def _cell_xml(cell, formulas, span=1, note=None, frame=None):
+    attrs = f' table:style-name="{esc(cell.style)}"'
+    if span > 1:
+        attrs += f' table:number-columns-spanned="{span}" table:number-rows-spanned="1"'
+    inner = f"<office:annotation>{paragraph(note)}</office:annotation>" if note else ""
+    if frame:
+        inner += frame
+    if cell.kind is Kind.FORMULA:
+        if cell.formula not in formulas:
+            formulas[cell.formula] = esc(to_openformula(cell.formula))
+        attrs += f' table:formula="{formulas[cell.formula]}"'
+    v = cell.value
+    if isinstance(v, bool):
+        attrs += f' office:value-type="boolean" office:boolean-value="{"true" if v else "false"}"'
+        shown = "TRUE" if v else "FALSE"
+    elif isinstance(v, (int, float)) and math.isfinite(v):
+        attrs += f' office:value-type="float" office:value="{float(v)!r}"'
+        shown = _display(cell)
+    elif isinstance(v, str):
+        # User text stays text: a string cell, never parsed as a formula or a number.
+        attrs += ' office:value-type="string"'
+        shown = v
+    else:     # no cached value (a blank, or a cell a spreadsheet must compute)
+        return f"<table:table-cell{attrs}>{inner}</table:table-cell>" if inner else f"<table:table-cell{attrs}/>"
+    return f"<table:table-cell{attrs}>{inner}{paragraph(shown)}</table:table-cell>"
+
+
+def _repeat(n, what):
+    return f' table:number-{what}-repeated="{n}"' if n > 1 else ""
+
+
+def rows_xml(sheet, formulas, frames=None):
+    """frames: {(row, col): draw:frame XML} of charts anchored in those cells."""
+    spans = {(r, c): n for r, c, n in sheet.merges}
+    frames = frames or {}
+    rows = {}
+    for (r, c), cell in sheet.cells.items():
+        rows.setdefault(r, []).append((c, cell))
+    for (r, c) in frames:
+        if (r, c) not in sheet.cells:
+            rows.setdefault(r, []).append((c, None))
+    out, next_row = [], 0
+    for r in sorted(rows):
+        if r > next_row:
+            out.append(f"<table:table-row{_repeat(r - next_row, 'rows')}><table:table-cell/></table:table-row>")
+        out.append("<table:table-row>")
+        next_col = 0
+        for c, cell in sorted(rows[r], key=lambda item: item[0]):
+            if c < next_col:
+                continue        # under a merged caption (never happens with our layouts)
+            if c > next_col:
+                out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
+            if cell is None:        # an empty cell holding a chart
+                out.append(f"<table:table-cell>{frames[(r, c)]}</table:table-cell>")
+                next_col = c + 1
+                continue
+            span = spans.get((r, c), 1) if isinstance(cell.value, str) else 1
+            frame = frames.get((r, c)) if frames else None
+            out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c)), frame))
+            if span > 1:
+                out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
+            next_col = c + span
+        out.append("</table:table-row>")
+        next_row = r + 1
+    return "".join(out)
+
+
+class _Table(Element):
+    """A table:table whose columns are odfpy elements and whose rows (and the conditional formats
+    that follow them) are prepared XML."""
+    qname = (TABLENS, "table")
+
+    def __init__(self, name, rows, style_name="ta1"):
+        super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name,
+                                                        (TABLENS, "style-name"): style_name},
+                         check_grammar=False)
+        self.rows = rows
+
+    def toXml(self, level, f):
+        self.write_open_tag(level, f)
+        for child in self.childNodes:
+            child.toXml(level + 1, f)
+        f.write(self.rows)
+        self.write_close_tag(level, f)
+
+
+def _sheet_table(doc, sheet, widths, formulas, frames=None):
+    rows = rows_xml(sheet, formulas, frames) + extras.conditional_formats(sheet)
+    tbl = _Table(sheet.name, rows, extras.table_style_name(sheet))
+    ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
+    col = 0
+    while col < ncols:
+        chars = column_width(sheet, col)
+        run = 1
+        while col + run < ncols and column_width(sheet, col + run) == chars:
+            run += 1
+        attrs = {"stylename": _column_style(doc, widths, chars)}
+        if run > 1:
+            attrs["numbercolumnsrepeated"] = run
+        tbl.addElement(table.TableColumn(**attrs))
+        col += run
+    return tbl
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def write_ods(book, path, progress=None):
+    # odfpy declares on the root every namespace any element of the process has used so far; start
+    # from none so that the same Book always gives the same bytes.
+    Element.namespaces.clear()
+    doc = OpenDocumentSpreadsheet()
+    # Used by the prepared rows, charts and settings; LibreOffice reads settings.xml only if the
+    # "ooo:" of config:name="ooo:view-settings" is declared.
+    for ns in (OFFICENS, TABLENS, TEXTNS, OFNS, DRAWNS, SVGNS, XLINKNS, LOEXTNS, CONFIGNS, OOONS):
+        doc.spreadsheet.get_nsprefix(ns)
+    Element.namespaces[extras.CALCEXTNS] = "calcext"      # conditional formats (odfpy lacks it)
+    props = book.properties
+    for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):
+        if props.get(key):
+            doc.meta.addElement(element(text=props[key]))
+    _add_styles(doc)
+    _add_page_layout(doc)
+    widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
+    by_name = {sheet.name: sheet for sheet in book.sheets}
+    for n, sheet in enumerate(book.sheets, 1):
+        frames = extras.add_charts(doc, sheet, by_name)
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, frames))
+        if progress:
+            progress(n, len(book.sheets))
+    if book.names:
+        named = table.NamedExpressions()
+        for name, block in sorted(book.names.items()):
+            named.addElement(table.NamedRange(name=name, cellrangeaddress=range_address(block),
+                                              basecelladdress=range_address(replace(block, row=0, col=0,
+                                                                                    nrows=1, ncols=1))))
+        doc.spreadsheet.addElement(named)
+    doc.settings.addElement(extras.Prepared(extras.settings_xml(book)))
+    buf = io.BytesIO()
+    doc.save(buf)
+    _restamp(buf.getvalue(), path)
+
+
+def _restamp(data, path):
+    """odfpy stamps every zip entry with the current time; rewrite them with a fixed one."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            dst.writestr(fixed, src.read(info))

@@ -1,0 +1,272 @@
+"""What the .ods shows besides cells, as LibreOffice itself writes it: embedded charts, colour-scale
+heatmaps (calcext:conditional-formats), tab colours and frozen title rows (settings.xml).
+
+Everything here is prepared XML text, like the rows in ods.py: a detailed workbook has a chart per
+step and a heatmap per matrix, and odfpy elements would cost ~100 us each.
+"""
+from odf import style
+from odf.element import Element
+from odf.namespaces import (CHARTNS, CHARTOOONS, CONFIGNS, DRAWNS, FONS, LOEXTNS, NUMBERNS, OFFICENS,
+                            STYLENS, SVGNS, TABLENS, TEXTNS, XLINKNS)
+from odf.opendocument import OpaqueObject
+
+from ..workbook.grid import a1, quote_sheet
+from ..workbook.styles import TAB_COLORS, column_width, heat_spec
+
+CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+CHART_MIME = "application/vnd.oasis.opendocument.chart"
+# LibreOffice's default row height (Liberation Sans 10 pt) and the column width ods.py writes.
+ROW_IN = 0.1778
+
+
+def col_in(chars):
+    return (chars * 7 + 5) / 96
+
+
+def esc(s):
+    """Text for an XML attribute or element."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def lo_range(block):
+    """LibreOffice's form in charts and conditional formats: 'Step 1'.I46:'Step 1'.I49."""
+    s = quote_sheet(block.sheet)
+    return f"{s}.{a1(block.row, block.col)}:{s}.{a1(*block.last)}"
+
+
+def lo_cell(sheet, r, c):
+    return f"{quote_sheet(sheet)}.{a1(r, c)}"
+
+
+# --- styles: tab colours, chart frames ------------------------------------------------------------
+
+def add_table_styles(doc, master):
+    """One table style per tab colour (sheet kind), as LibreOffice writes them; "ta1" has none."""
+    for name, color in [("ta1", None)] + [(f"ta_{k}", c) for k, c in TAB_COLORS.items()]:
+        sheet_style = style.Style(name=name, family="table", masterpagename=master)
+        props = style.TableProperties(display="true", writingmode="lr-tb")
+        if color:
+            props.setAttrNS(TABLENS, "tab-color", color.lower())
+        sheet_style.addElement(props)
+        doc.automaticstyles.addElement(sheet_style)
+
+
+def table_style_name(sheet):
+    return f"ta_{sheet.kind}" if sheet.kind in TAB_COLORS else "ta1"
+
+
+def add_frame_style(doc):
+    """Chart frames have no outline or fill of their own (LibreOffice's default shape has a blue
+    outline, and it ignores a common style here). odfpy writes only the automatic styles that its
+    own elements name, and the frames are prepared XML: add this one to content.xml's list."""
+    frame = style.Style(name="gr1", family="graphic")
+    frame.addElement(style.GraphicProperties(stroke="none", fill="none"))
+    used = doc._used_auto_styles
+    doc._used_auto_styles = lambda segments: used(segments) + ([frame] if doc.body in segments else [])
+
+
+# --- heatmaps -------------------------------------------------------------------------------------
+
+def conditional_formats(sheet):
+    """The sheet's heatmaps as LibreOffice's 3-colour scales (they follow the rows of a table)."""
+    if not sheet.heatmaps:
+        return ""
+    out = ["<calcext:conditional-formats>"]
+    for heat in sheet.heatmaps:
+        spec = heat_spec(heat)
+        out.append(f'<calcext:conditional-format calcext:target-range-address="{esc(lo_range(heat.block))}">'
+                   "<calcext:color-scale>")
+        for end in ("min", "mid", "max"):
+            out.append(f'<calcext:color-scale-entry calcext:value="{_number(spec[end + "_value"])}" '
+                       f'calcext:type="number" calcext:color="{spec[end + "_color"].lower()}"/>')
+        out.append("</calcext:color-scale></calcext:conditional-format>")
+    out.append("</calcext:conditional-formats>")
+    return "".join(out)
+
+
+def _number(v):
+    return repr(float(v)) if float(v) != int(v) else str(int(v))
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+def chart_size(sheet, spec):
+    """(width, height) in inches of the cells a chart covers, as in the .xlsx."""
+    rows, cols = spec.size
+    col = spec.anchor[1]
+    return sum(col_in(column_width(sheet, c)) for c in range(col, col + cols)), rows * ROW_IN
+
+
+def chart_frame(sheet, spec, obj):
+    """The draw:frame that sits in the chart's anchor cell and embeds "Object N"."""
+    row, col = spec.anchor
+    rows, cols = spec.size
+    width, height = chart_size(sheet, spec)
+    end = lo_cell(sheet.name, row + rows - 1, col + cols - 1)
+    ranges = f"{lo_range(spec.categories)} {lo_range(spec.values)}"
+    return (f'<draw:frame table:end-cell-address="{esc(end)}" '
+            f'table:end-x="{col_in(column_width(sheet, col + cols - 1)):.4f}in" table:end-y="{ROW_IN}in" '
+            f'draw:z-index="0" draw:style-name="gr1" draw:name="{esc(spec.title)}" svg:width="{width:.4f}in" '
+            f'svg:height="{height:.4f}in" svg:x="0in" svg:y="0in">'
+            f'<draw:object draw:notify-on-update-of-ranges="{esc(ranges)}" xlink:href="./{obj}" '
+            'xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"><loext:p/></draw:object>'
+            "</draw:frame>")
+
+
+_NS = {"office": OFFICENS, "style": STYLENS, "text": TEXTNS, "table": TABLENS, "draw": DRAWNS, "fo": FONS,
+       "xlink": XLINKNS, "number": NUMBERNS, "svg": SVGNS, "chart": CHARTNS, "chartooo": CHARTOOONS,
+       "loext": LOEXTNS}
+_ROOT = " ".join(f'xmlns:{p}="{ns}"' for p, ns in _NS.items())
+_TEXT = ('fo:font-size="{size}pt" style:font-size-asian="{size}pt" style:font-size-complex="{size}pt"{bold}')
+_BOLD = ' fo:font-weight="bold" style:font-weight-asian="bold" style:font-weight-complex="bold"'
+
+
+def _text(size, bold=False):
+    return f'<style:text-properties {_TEXT.format(size=size, bold=_BOLD if bold else "")}/>'
+
+
+def _chart_styles(bar):
+    axis = ('<style:graphic-properties svg:stroke-width="0.026cm" svg:stroke-color="#878787"/>' + _text(10))
+    y_extra = ' chart:minimum="0" chart:gap-width="60"' if bar else ""
+    series = ('<style:graphic-properties draw:stroke="none" draw:fill-color="#2f75b5"/>' if bar else
+              '<style:chart-properties chart:symbol-type="named-symbol" chart:symbol-name="circle" '
+              'chart:symbol-width="0.176cm" chart:symbol-height="0.176cm"/>'
+              '<style:graphic-properties svg:stroke-width="0.079cm" svg:stroke-color="#4a7ebb" '
+              'draw:fill-color="#4a7ebb"/>')
+    styles = {
+        "ch1": '<style:graphic-properties draw:stroke="solid" svg:stroke-width="0.026cm" '
+               'svg:stroke-color="#d9d9d9"/>',
+        "ch2": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(13, True),
+        "ch3": '<style:chart-properties chart:include-hidden-cells="false" chart:auto-position="true" '
+               'chart:auto-size="true" chart:treat-empty-cells="leave-gap"/>',
+        "ch4": '<style:chart-properties chart:display-label="true" chart:logarithmic="false" '
+               'chart:reverse-direction="false" text:line-break="true" chart:label-arrangement="side-by-side" '
+               'chart:axis-position="0" chart:tick-mark-position="at-axis"/>' + axis,
+        "ch5": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(10, True),
+        "ch6": f'<style:chart-properties chart:display-label="true" chart:logarithmic="false"{y_extra} '
+               'chart:reverse-direction="false" chart:axis-position="0" chart:tick-mark-position="at-axis"/>'
+               + axis,
+        "ch7": '<style:chart-properties chart:auto-position="true" style:rotation-angle="90"/>' + _text(10, True),
+        "ch8": '<style:graphic-properties svg:stroke-width="0.026cm" svg:stroke-color="#d9d9d9"/>',
+        "ch9": series + _text(10),
+        "ch10": '<style:graphic-properties draw:fill="none"/>',
+    }
+    return "".join(f'<style:style style:name="{n}" style:family="chart">{body}</style:style>'
+                   for n, body in styles.items())
+
+
+def _local_cell(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (f'<table:table-cell office:value-type="float" office:value="{float(value)!r}">'
+                f"<text:p>{float(value)!r}</text:p></table:table-cell>")
+    return f'<table:table-cell office:value-type="string"><text:p>{esc(str(value))}</text:p></table:table-cell>'
+
+
+def _column(sheets, block):
+    """The cached values of a one-column or one-row block, read from the Book."""
+    cells = sheets[block.sheet].cells
+    return ["" if (cell := cells.get(pos)) is None or cell.value is None else cell.value
+            for pos in block.positions()]
+
+
+def chart_content(sheet, spec, sheets):
+    """Object N/content.xml: the chart, its ranges on the sheets and a cached copy of its data."""
+    bar = spec.type == "bar"
+    kind = "chart:bar" if bar else "chart:line"
+    width, height = chart_size(sheet, spec)
+    cats, vals = lo_range(spec.categories), lo_range(spec.values)
+    title = esc(spec.title)
+    label = esc('"' + spec.title.replace('"', '""') + '"')
+    values = _column(sheets, spec.values)
+    rows = "".join(f"<table:table-row>{_local_cell(c)}{_local_cell(v)}</table:table-row>"
+                   for c, v in zip(_column(sheets, spec.categories), values))
+    n = len(values)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<office:document-content {_ROOT} office:version="1.3">'
+        f"<office:automatic-styles>{_chart_styles(bar)}</office:automatic-styles>"
+        "<office:body><office:chart>"
+        f'<chart:chart svg:width="{width * 2.54:.3f}cm" svg:height="{height * 2.54:.3f}cm" xlink:href=".." '
+        f'xlink:type="simple" chart:class="{kind}" chart:style-name="ch1">'
+        f'<chart:title chart:style-name="ch2"><text:p>{title}</text:p></chart:title>'
+        f'<chart:plot-area chart:style-name="ch3" table:cell-range-address="{esc(cats)} {esc(vals)}" '
+        'chart:data-source-has-labels="none">'
+        '<chart:axis chart:dimension="x" chart:name="primary-x" chart:style-name="ch4">'
+        f'<chart:title chart:style-name="ch5"><text:p>{esc(spec.x_title)}</text:p></chart:title>'
+        f'<chart:categories table:cell-range-address="{esc(cats)}"/></chart:axis>'
+        '<chart:axis chart:dimension="y" chart:name="primary-y" chart:style-name="ch6">'
+        f'<chart:title chart:style-name="ch7"><text:p>{esc(spec.y_title)}</text:p></chart:title>'
+        '<chart:grid chart:style-name="ch8" chart:class="major"/></chart:axis>'
+        f'<chart:series chart:style-name="ch9" chart:values-cell-range-address="{esc(vals)}" '
+        f'loext:label-string="{label}" chart:class="{kind}"><chart:data-point chart:repeated="{n}"/>'
+        "</chart:series>"
+        '<chart:wall chart:style-name="ch10"/></chart:plot-area>'
+        '<table:table table:name="local-table"><table:table-header-columns><table:table-column/>'
+        "</table:table-header-columns><table:table-columns><table:table-column/></table:table-columns>"
+        "<table:table-header-rows><table:table-row><table:table-cell><text:p/></table:table-cell>"
+        f'<table:table-cell office:value-type="string"><text:p>{title}</text:p></table:table-cell>'
+        f"</table:table-row></table:table-header-rows><table:table-rows>{rows}</table:table-rows>"
+        "</table:table></chart:chart></office:chart></office:body></office:document-content>")
+
+
+def add_charts(doc, sheet, sheets):
+    """Put the sheet's charts into the package as "Object N" (numbered across the workbook, as
+    LibreOffice does); returns {anchor (row, col): draw:frame XML} for the rows."""
+    frames = {}
+    for spec in sheet.charts:
+        obj = f"Object {sum(op.mediatype == CHART_MIME for op in doc._extra) + 1}"
+        frames[spec.anchor] = chart_frame(sheet, spec, obj)
+        doc._extra += [OpaqueObject(f"{obj}/content.xml", "text/xml", chart_content(sheet, spec, sheets).encode()),
+                       OpaqueObject(f"{obj}/styles.xml", "text/xml", CHART_STYLES_XML.encode()),
+                       OpaqueObject(f"{obj}/", CHART_MIME)]
+    return frames
+
+
+CHART_STYLES_XML = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<office:document-styles {_ROOT} office:version="1.3"><office:styles/>'
+                    "</office:document-styles>")
+
+
+# --- settings.xml: frozen title rows, no grid -------------------------------------------------------
+
+def _item(name, kind, value):
+    return f'<config:config-item config:name="{name}" config:type="{kind}">{value}</config:config-item>'
+
+
+def _table_view(sheet):
+    n = sheet.header_rows
+    items = [("CursorPositionX", "int", 0), ("CursorPositionY", "int", n),
+             ("HorizontalSplitMode", "short", 0), ("VerticalSplitMode", "short", 2 if n else 0),
+             ("HorizontalSplitPosition", "int", 0), ("VerticalSplitPosition", "int", n),
+             ("ActiveSplitRange", "short", 2 if n else 0), ("PositionLeft", "int", 0), ("PositionRight", "int", 0),
+             ("PositionTop", "int", 0), ("PositionBottom", "int", n), ("ShowGrid", "boolean", "false")]
+    return (f'<config:config-item-map-entry config:name="{esc(sheet.name)}">'
+            + "".join(_item(*i) for i in items) + "</config:config-item-map-entry>")
+
+
+def settings_xml(book):
+    """LibreOffice's view settings: each sheet's frozen title rows (a split at header_rows with
+    mode 2, "freeze"), the first sheet active, gridlines off as in the .xlsx."""
+    first = esc(book.sheets[0].name) if book.sheets else ""
+    return ('<config:config-item-set config:name="ooo:view-settings">'
+            '<config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>'
+            + _item("ViewId", "string", "view1")
+            + '<config:config-item-map-named config:name="Tables">'
+            + "".join(_table_view(s) for s in book.sheets)
+            + "</config:config-item-map-named>"
+            + _item("ActiveTable", "string", first) + _item("ShowGrid", "boolean", "false")
+            + "</config:config-item-map-entry></config:config-item-map-indexed></config:config-item-set>"
+            '<config:config-item-set config:name="ooo:configuration-settings">'
+            + _item("ShowGrid", "boolean", "false") + "</config:config-item-set>")
+
+
+class Prepared(Element):
+    """An odfpy element that writes prepared XML text in place of itself."""
+
+    def __init__(self, xml):
+        super().__init__(qname=(CONFIGNS, "config-item-set"), check_grammar=False)
+        self.xml = xml
+
+    def toXml(self, level, f):
+        f.write(self.xml)
+
