@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py                  # T = 10, 30, 100, 300; vocabulary 30, hidden 16, standard
     python benchmarks/bench.py --sizes 10,30 --no-recompute
+    python benchmarks/bench.py --against ../old-checkout   # the same builds with another checkout's code
 
 Each build runs in a fresh interpreter (`rnn-sheet build`, as a user would run it), so wall time
 includes start-up and peak memory is that process's own maximum resident size. The last table
@@ -10,6 +11,7 @@ line fits time ~ T^k between the two largest sizes: k near 1 means linear growth
 import argparse
 import json
 import math
+import os
 import random
 import resource
 import subprocess
@@ -42,11 +44,12 @@ print(json.dumps({"seconds": time.perf_counter() - t0,
 """
 
 
-def build(T, out, args):
+def build(T, out, args, root=ROOT):
+    """One build in a fresh interpreter that imports rnn_sheet from `root` (a checkout)."""
     word = text(T)
     cmd = [sys.executable, "-c", CHILD, "build", word, "--vocab", ALPHABET, *args, "--out", str(out)]
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
     wall = time.perf_counter() - t0
     if r.returncode:
         raise SystemExit(r.stderr)
@@ -62,7 +65,7 @@ def formula_count(path):
 
 
 def recompute_seconds(path, folder):
-    from rnn_sheet.recalc import convert
+    from rnn_sheet.checking.recalc import convert
     t0 = time.perf_counter()
     convert([path], folder)
     return time.perf_counter() - t0
@@ -80,13 +83,14 @@ def xlsxwriter_baseline(n_formulas, path):
     return time.perf_counter() - t0
 
 
-def hello_wall(repeats=5):
+def hello_wall(root=ROOT, repeats=5):
     best = math.inf
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", "hello",
-                            "--out", str(Path(tmp, "hello.xlsx"))], check=True, capture_output=True, cwd=ROOT)
+                            "--out", str(Path(tmp, "hello.xlsx"))], check=True, capture_output=True, cwd=root,
+                           env={**os.environ, "PYTHONPATH": str(root)})
             best = min(best, time.perf_counter() - t0)
     return best
 
@@ -100,13 +104,16 @@ def main():
     ap.add_argument("--layout", default="auto")
     ap.add_argument("--no-recompute", action="store_true")
     ap.add_argument("--baseline", action="store_true", help="also time XlsxWriter alone for the same cell count")
+    ap.add_argument("--against", type=Path, help="another checkout: its builds are timed beside ours")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     args = ["--model", a.model, "--hidden", a.hidden, "--epochs", a.epochs, "--layout", a.layout]
-    print(f"hello (article template): best of 5 wall time {hello_wall():.2f} s")
+    print(f"hello (article template): best of 5 wall time {hello_wall():.2f} s"
+          + (f"; {a.against}: {hello_wall(a.against.resolve()):.2f} s" if a.against else ""))
     print(f"vocabulary {len(ALPHABET)}, hidden {a.hidden}, {a.model} model, epochs {a.epochs}, layout {a.layout}")
     print(f"{'T':>5} {'build s':>8} {'peak MB':>8} {'file MB':>8} {'formulas':>9} {'LO recompute s':>15}"
-          + (f" {'XlsxWriter alone s':>19}" if a.baseline else ""))
+          + (f" {'XlsxWriter alone s':>19}" if a.baseline else "")
+          + (f" {'against: build s':>17} {'peak MB':>8}" if a.against else ""))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for T in map(int, a.sizes.split(",")):
@@ -117,6 +124,9 @@ def main():
             line = f"{T:>5} {wall:>8.2f} {peak:>8.0f} {out.stat().st_size / 1e6:>8.2f} {n:>9} {lo:>15.2f}"
             if a.baseline:
                 line += f" {xlsxwriter_baseline(n, Path(tmp, 'raw.xlsx')):>19.2f}"
+            if a.against:
+                other, other_peak = build(T, Path(tmp, f"against{T}.xlsx"), args, a.against.resolve())
+                line += f" {other:>17.2f} {other_peak:>8.0f}"
             print(line, flush=True)
             rows.append((T, wall, n, lo))
     if len(rows) >= 2:

@@ -9,8 +9,11 @@ collect every case first, then make ONE `recalc.convert` call for all of them.
     def test_x(cases):
         case = cases["hello"]; case.book, case.original, case.recomputed, case.names ...
 
-`recompute(scenarios, backward=None, writer=None, suffix="xlsx", edit=None)` is a session-scoped
-factory; every call makes its own folder and exactly one LibreOffice call.
+`recompute(scenarios, writer=None, suffix="xlsx", edit=None)` is a session-scoped factory; every
+call makes its own folder and exactly one LibreOffice call.
+
+Tests that start LibreOffice carry @pytest.mark.libreoffice (collection stops if a test that uses
+`recompute` lacks it), so `pytest -m "not libreoffice"` is the fast tier.
 """
 import os
 import subprocess
@@ -28,9 +31,9 @@ except ImportError:
     sys.path.insert(0, str(REPO))
     import rnn_sheet  # noqa: F401
 
-from rnn_sheet import recalc, verify  # noqa: E402
-from rnn_sheet.book import build_book  # noqa: E402
-from rnn_sheet.xlsx import write_xlsx  # noqa: E402
+from rnn_sheet.checking import compare, recalc  # noqa: E402
+from rnn_sheet.sheets import build  # noqa: E402
+from rnn_sheet.writers.xlsx import write_xlsx  # noqa: E402
 
 PACKAGE_ROOT = Path(rnn_sheet.__file__).resolve().parents[1]
 
@@ -62,7 +65,7 @@ def cli():
 class Case:
     key: str
     scenario: object
-    book: object
+    built: object           # sheets.Built: the Book, its layout and the engine's run
     original: Path          # the file we wrote (cached values = the engine's)
     recomputed: Path = None  # the same workbook after LibreOffice recalculated every formula
     params: object = None   # the weights the recomputed file holds (differs from scenario's after an edit)
@@ -70,10 +73,18 @@ class Case:
     _names: dict = None
 
     @property
+    def book(self):
+        return self.built.book
+
+    @property
+    def layout(self):
+        return self.built.layout
+
+    @property
     def names(self):
         """Defined name -> 2-D object array of the recomputed values (read once)."""
         if self._names is None:
-            self._names = verify.named_values(self.recomputed)
+            self._names = compare.named_values(self.recomputed)
         return self._names
 
 
@@ -92,18 +103,17 @@ def require_soffice():
         pytest.fail(recalc.INSTALL_HINT + "; or run bash scripts/test", pytrace=False)
 
 
-def build_cases(scenarios, folder, backward=None, writer=None, suffix="xlsx"):
-    """Build and write every scenario into folder/orig; returns {key: Case} (not recomputed yet).
-    backward=None builds what `rnn-sheet build` builds (build_book's default)."""
+def build_cases(scenarios, folder, writer=None, suffix="xlsx"):
+    """Build and write every scenario into folder/orig; returns {key: Case} (not recomputed yet)."""
     writer = writer or write_xlsx
     orig = Path(folder, "orig")
     orig.mkdir(parents=True, exist_ok=True)
     cases = {}
     for key, sc in scenarios.items():
-        book = build_book(sc) if backward is None else build_book(sc, backward=backward)
+        built = build(sc)
         path = orig / f"{key}.{suffix}"
-        writer(book, path)
-        cases[key] = Case(key, sc, book, path, params=sc.params)
+        writer(built.book, path)
+        cases[key] = Case(key, sc, built, path, params=sc.params)
     return cases
 
 
@@ -121,16 +131,34 @@ def recompute_cases(cases, folder, timeout=600):
 
 @pytest.fixture(scope="session")
 def recompute(tmp_path_factory):
-    """Factory: recompute(scenarios, backward=None, writer=None, suffix="xlsx", edit=None) -> {key: Case}.
+    """Factory: recompute(scenarios, writer=None, suffix="xlsx", edit=None) -> {key: Case}.
 
     edit(cases) may change the written files (and case.params / case.extra) before the single
     LibreOffice call, e.g. to check that the workbook recomputes from edited inputs."""
-    def factory(scenarios, backward=None, writer=None, suffix="xlsx", edit=None):
+    def factory(scenarios, writer=None, suffix="xlsx", edit=None):
         require_soffice()
         folder = tmp_path_factory.mktemp("recompute")
-        cases = build_cases(scenarios, folder, backward, writer, suffix)
+        cases = build_cases(scenarios, folder, writer, suffix)
         if edit is not None:
             edit(cases)
         recompute_cases(cases, folder)
         return cases
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _libreoffice_only_when_marked(request, monkeypatch):
+    """An unmarked test that starts LibreOffice in-process fails, naming the missing mark."""
+    if request.node.get_closest_marker("libreoffice") is None:
+        def refuse(*args, **kwargs):
+            pytest.fail(f"{request.node.name} starts LibreOffice: mark it @pytest.mark.libreoffice", pytrace=False)
+        monkeypatch.setattr(recalc, "convert", refuse)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that reaches LibreOffice through `recompute` must say so: the fast tier
+    (-m "not libreoffice") would otherwise start it."""
+    unmarked = [item.nodeid for item in items if "recompute" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("libreoffice") is None]
+    if unmarked:
+        raise pytest.UsageError(f"mark these @pytest.mark.libreoffice (they use recompute): {unmarked[:5]}")
