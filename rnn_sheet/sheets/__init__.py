@@ -1,6 +1,6 @@
 """Where each quantity lives, its formula, its value, its note and its role, declared once beside the
 sheet that shows it (model -> sheets -> workbook). `build(scenario)` makes the workbook.Book."""
-from .layout import Context
+from .quantity import Context
 from .order import plan
 from .render import Built, build, named_values
 

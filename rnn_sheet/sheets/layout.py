@@ -5,9 +5,7 @@ step (1-based), a training slot, or None. Keys are looked up as L[q, t] or L[q] 
 Quantity or its kind.
 """
 from dataclasses import dataclass, field
-from functools import cached_property
 
-from ..model.engine import generate, train
 from ..workbook.grid import Block, On
 from .quantity import Quantity
 
@@ -205,29 +203,6 @@ class View:
 
     def __getattr__(self, name):        # settings and helpers: L.T, L.counted(t), ...
         return getattr(self.layout, name)
-
-
-class Context:
-    """The engine's run of a scenario, which the values of every quantity read: training record k
-    holds the weights after k updates (the Update sheet always shows one, Training `epochs`)."""
-
-    def __init__(self, scenario):
-        sc = self.sc = scenario
-        self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
-                             sc.loss_mode, sc.optimizer)
-        self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
-
-    def record(self, slot):
-        """Slot 0 is the Update sheet's check of the new weights, slot k training epoch k."""
-        return self.records[max(slot, 1)]
-
-    @cached_property
-    def generated(self):
-        sc = self.sc
-        return generate(self.records[sc.epochs].params, sc.vocab.index(sc.start), sc.generate)
-
-    def letters(self, indices):
-        return [self.sc.vocab[k] for k in indices]
 
 
 def show_char(c):

@@ -15,9 +15,12 @@ references are not portable.
 """
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
+
+from ..model.engine import generate, train
 
 # Every function any formula may call; tests check each formula against this list, and the xlsx
 # writer relies on it (none needs Excel 365's _xlfn. prefix).
@@ -51,6 +54,29 @@ class Quantity:
 
     def note_for(self, L):
         return self.note(L) if callable(self.note) else self.note
+
+
+class Context:
+    """The engine's run of a scenario, which the values of every quantity read: training record k
+    holds the weights after k updates (the Update sheet always shows one, Training `epochs`)."""
+
+    def __init__(self, scenario):
+        sc = self.sc = scenario
+        self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
+                             sc.loss_mode, sc.optimizer)
+        self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
+
+    def record(self, slot):
+        """Slot 0 is the Update sheet's check of the new weights, slot k training epoch k."""
+        return self.records[max(slot, 1)]
+
+    @cached_property
+    def generated(self):
+        sc = self.sc
+        return generate(self.records[sc.epochs].params, sc.vocab.index(sc.start), sc.generate)
+
+    def letters(self, indices):
+        return [self.sc.vocab[k] for k in indices]
 
 
 def computed(note, value, **kw):

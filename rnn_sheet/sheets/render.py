@@ -8,7 +8,7 @@ import numpy as np
 from .. import __version__
 from ..model.scenario import InputError
 from ..workbook.book import Book, Cell, Chart, Heatmap, Kind, Sheet
-from .layout import Context
+from .quantity import Context
 from .order import plan
 from .quantity import Heat, Role
 
