@@ -2,17 +2,19 @@
 both the cached values we wrote and the NumPy engine. All workbooks go through ONE soffice call."""
 import math
 import tomllib
-from dataclasses import replace
 
 import numpy as np
 import openpyxl
 import pytest
 
-from rnn_sheet import verify
-from rnn_sheet.engine import forward, train
-from rnn_sheet.grid import a1
-from rnn_sheet.scenario import find_template, make_scenario
-from rnn_sheet.xlsx import write_xlsx
+from rnn_sheet.checking import compare
+from rnn_sheet.model.engine import forward, train
+from rnn_sheet.model.scenario import find_template, make_scenario
+from rnn_sheet.workbook.book import Kind
+from rnn_sheet.workbook.grid import a1
+from rnn_sheet.writers.xlsx import write_xlsx
+
+pytestmark = pytest.mark.libreoffice      # every test here reads the recomputed workbooks
 
 TOL = 1e-9
 
@@ -44,11 +46,11 @@ EDITED = {"tpl_hello_edit", "s_abcab_edit"}
 STALE = "a_stale"
 
 
-def name_cells(ws_book, ref):
-    """openpyxl cells of an absolute range such as Parameters!$C$5:$F$7, as rows."""
-    sheet, rng = ref.rsplit("!", 1)
-    cells = ws_book[sheet.strip("'")][rng.replace("$", "")]
-    return cells if isinstance(cells, tuple) else ((cells,),)
+def name_cells(ws_book, block):
+    """openpyxl cells of a defined name's grid.Block (such as Parameters!$C$5:$F$7), as rows."""
+    ws = ws_book[block.sheet]
+    return tuple(tuple(ws.cell(row=block.row + i + 1, column=block.col + j + 1) for j in range(block.ncols))
+                 for i in range(block.nrows))
 
 
 def edit_inputs(cases):
@@ -57,12 +59,12 @@ def edit_inputs(cases):
     wb = openpyxl.load_workbook(c.original)
     name_cells(wb, c.book.names["Wxh"])[1][2].value = -0.75          # unit 2, letter 'l'
     name_cells(wb, c.book.names["Whh"])[0][0].value = 1.5
-    word = c.book.layout[("word", None)]
+    word = c.layout[("word", None)]
     wb[word.sheet][a1(word.row, word.col)].value = "l"                   # "hello" -> "lello"
     wb.save(c.original)
     Wxh = c.params.Wxh.copy()
     Wxh[1, 2] = -0.75
-    c.params = replace(c.params, Wxh=Wxh, Whh=np.array(1.5))
+    c.params = c.params.replace(Wxh=Wxh, Whh=np.array(1.5))
     c.extra["word"] = "lello"
     # Standard model: a recurrent matrix entry and an output bias.
     c = cases["s_abcab_edit"]
@@ -72,11 +74,11 @@ def edit_inputs(cases):
     wb.save(c.original)
     Whh, by = c.params.Whh.copy(), c.params.by.copy()
     Whh[2, 0], by[1] = 0.9, -2.0
-    c.params = replace(c.params, Whh=Whh, by=by)
+    c.params = c.params.replace(Whh=Whh, by=by)
     # A stale cached value: the loss cell claims 999.
     c = cases[STALE]
-    loss = c.book.layout[("loss", None)]
-    sheet = next(s for s in c.book.sheets if s.name == loss.sheet)
+    loss = c.layout[("loss", None)]
+    sheet = c.book.sheet(loss.sheet)
     sheet.cells[(loss.row, loss.col)].value = 999.0
     write_xlsx(c.book, c.original)
 
@@ -140,24 +142,24 @@ def formula_cells(path):
 
 
 def book_formula_count(book):
-    return sum(1 for s in book.sheets for c in s.cells.values() if c.kind == "formula")
+    return sum(1 for s in book.sheets for c in s.cells.values() if c.kind is Kind.FORMULA)
 
 
 def test_verify_counts_only_formula_cells(cases):
     case = cases["tpl_hello"]
-    assert verify.compare(case.original, case.recomputed).formulas == book_formula_count(case.book)
+    assert compare.compare(case.original, case.recomputed).formulas == book_formula_count(case.book)
 
 
 @pytest.mark.parametrize("key", [k for k in scenarios() if k not in EDITED and k != STALE])
 def test_formulas_recompute_to_cached_values(cases, key):
     case = cases[key]
-    rep = verify.compare(case.original, case.recomputed, tol=TOL)
+    rep = compare.compare(case.original, case.recomputed, tol=TOL)
     assert rep.errors == []
     assert rep.mismatches == [], rep.mismatches[:5]
-    assert rep.max_diff <= TOL
+    assert rep.max_cached_diff <= TOL
     in_file = formula_cells(case.original)
     assert len(in_file) == book_formula_count(case.book) > 0
-    assert set(in_file) <= set(verify.formula_cells(case.original))     # all of them were compared
+    assert set(in_file) <= set(compare.formula_cells(case.original))     # all of them were compared
     # Every step sheet computes at least wx, wh, a, h (H each), y, e, p (V each) and its loss.
     V, H = len(case.scenario.vocab), case.scenario.hidden
     per_sheet = {}
@@ -169,9 +171,9 @@ def test_formulas_recompute_to_cached_values(cases, key):
 
 def test_a_stale_cached_value_is_caught(cases):
     case = cases[STALE]
-    rep = verify.compare(case.original, case.recomputed, tol=TOL)
-    loss = case.book.layout[("loss", None)]
-    assert [(cell, cached) for cell, cached, _ in rep.mismatches] == [(f"{loss.sheet}!{a1(loss.row, loss.col)}", 999.0)]
+    rep = compare.compare(case.original, case.recomputed, tol=TOL)
+    loss = case.layout[("loss", None)]
+    assert [(cell, cached) for cell, cached, _ in rep.mismatches] == [(loss.ref(), 999.0)]   # named as formulas name it
     assert not rep.ok
     sc = case.scenario
     assert rep.mismatches[0][2] == pytest.approx(forward(sc.params, sc.inputs, sc.targets).loss, rel=TOL)
@@ -179,7 +181,7 @@ def test_a_stale_cached_value_is_caught(cases):
 
 def test_no_error_values_anywhere(cases):
     for key, case in cases.items():
-        bad = [(cell, v) for cell, v in verify.cell_values(case.recomputed).items() if verify.is_error(v)]
+        bad = [(cell, v) for cell, v in compare.cell_values(case.recomputed).items() if compare.is_error(v)]
         assert bad == [], (key, bad[:5])
 
 
@@ -204,7 +206,7 @@ def test_defined_names_equal_the_engine(cases, key):
         assert "".join(got["word"][:, 0]) == case.extra.get("word", sc.word)
     for name, (shape, value) in want.items():
         assert got[name].shape == shape, (name, got[name].shape, shape)
-        diffs = [verify.diff(a, b) for a, b in zip(numbers(got[name]).ravel(), np.reshape(value, shape).ravel())]
+        diffs = [compare.diff(a, b) for a, b in zip(numbers(got[name]).ravel(), np.reshape(value, shape).ravel())]
         assert max(diffs) <= TOL, (name, numbers(got[name]), value)
 
 
@@ -233,8 +235,8 @@ def test_hello_first_hidden_state_from_the_article_numbers(cases):
 def test_hello_predicts_h_after_e(cases):
     case = cases["tpl_hello"]
     assert case.scenario.word[1] == "e"
-    pred = case.book.layout[("pred", 2)]
+    pred = case.layout[("pred", 2)]
     cell = (pred.sheet, a1(pred.row, pred.col))
-    assert verify.cell_values(case.recomputed, [cell])[cell] == "h"
+    assert compare.cell_values(case.recomputed, [cell])[cell] == "h"
     p2 = numbers(case.names["p_2"])[:, 0]
     assert case.scenario.vocab[int(p2.argmax())] == "h"
