@@ -5,9 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from rnn_sheet.engine import (Params, backward, clip, forward, init_params, param_shapes, sgd,
-                              softmax, train)
-from rnn_sheet.scenario import make_scenario
+from rnn_sheet.model import cells
+from rnn_sheet.model.engine import backward, clip, forward, softmax, train
+from rnn_sheet.model.optimizers import OPTIMIZERS
+from rnn_sheet.model.scenario import make_scenario
+
+ARTICLE, STANDARD = cells.get("article"), cells.get("standard")
+
+
+def sgd(P, grads, lr):
+    return OPTIMIZERS["sgd"].update(P, grads, lr, {})[0]
 
 
 def encode(word, vocab=None):
@@ -17,9 +24,9 @@ def encode(word, vocab=None):
 
 
 def with_entry(P, name, index, value):
-    arr = np.array(getattr(P, name), dtype=float, copy=True)
+    arr = np.array(P[name], dtype=float, copy=True)
     arr[index] = value
-    return Params(P.model, **{k: (arr if k == name else getattr(P, k)) for k in ("Wxh", "Whh", "bh", "Why", "by")})
+    return P.replace(**{name: arr})
 
 
 def numeric_grads(P, inputs, targets, loss_mode, eps=1e-5):
@@ -56,24 +63,39 @@ GRAD_CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def worst_gradient_error():
+    """Each case's largest relative error; the worst over all of them is printed at the end (pytest -s)."""
+    seen = {}
+    yield seen
+    if seen:
+        case, worst = max(seen.items(), key=lambda item: item[1])
+        print(f"\ngradients vs central differences: worst relative error {worst:.3g} over "
+              f"{len(seen)} cases (at {case})")
+
+
 @pytest.mark.parametrize("model,word,hidden,seed,loss_mode", GRAD_CASES)
-def test_gradients_match_central_differences(model, word, hidden, seed, loss_mode):
+def test_gradients_match_central_differences(model, word, hidden, seed, loss_mode, worst_gradient_error):
     vocab, inputs, targets = encode(word)
-    P = init_params(model, len(vocab), hidden, seed)
+    P = cells.get(model).init(len(vocab), hidden, seed)
     if model == "standard":
         # The standard init has zero biases; make them non-zero so their gradients are exercised
         # away from the symmetric starting point, and scale weights up so tanh is non-linear.
         rng = np.random.default_rng(seed + 100)
-        P = Params("standard", P.Wxh * 5, P.Whh * 5, rng.normal(0, 0.5, hidden), P.Why * 5,
-                   rng.normal(0, 0.5, len(vocab)))
+        P = STANDARD.params({"Wxh": P.Wxh * 5, "Whh": P.Whh * 5, "bh": rng.normal(0, 0.5, hidden),
+                             "Why": P.Why * 5, "by": rng.normal(0, 0.5, len(vocab))})
     F = forward(P, inputs, targets, loss_mode)
     B = backward(P, F)
     num = numeric_grads(P, inputs, targets, loss_mode)
     assert set(B.grads) == set(P.names) == set(num)
+    case_worst = 0.0
     for name in P.names:
         assert B.grads[name].shape == np.shape(getattr(P, name)), name
         err = rel_error(B.grads[name], num[name])
+        case_worst = max(case_worst, float(err.max()))
         assert err.max() < 1e-6, (name, err.max(), B.grads[name], num[name])
+    worst_gradient_error[f"{model}/{word}/H={hidden}/seed={seed}/{loss_mode}"] = case_worst
+    print(f"\n{model} {word!r} H={hidden} {loss_mode}: worst relative error {case_worst:.3g}")
     # the check is not vacuous: some gradient entries are clearly non-zero
     assert max(np.abs(g).max() for g in B.grads.values()) > 1e-3
 
@@ -81,7 +103,7 @@ def test_gradients_match_central_differences(model, word, hidden, seed, loss_mod
 @pytest.mark.parametrize("model", ["article", "standard"])
 def test_per_step_contributions_sum_to_gradient(model):
     vocab, inputs, targets = encode("mississippi")
-    P = init_params(model, len(vocab), 3, 11)
+    P = cells.get(model).init(len(vocab), 3, 11)
     B = backward(P, forward(P, inputs, targets))
     for name in P.names:
         assert B.steps[name].shape == (len(inputs), *np.shape(getattr(P, name)))
@@ -90,7 +112,7 @@ def test_per_step_contributions_sum_to_gradient(model):
 
 def test_last_loss_mode_counts_only_the_final_step():
     vocab, inputs, targets = encode("hello")
-    P = init_params("article", len(vocab), 3, 0)
+    P = ARTICLE.init(len(vocab), 3, 0)
     all_steps = forward(P, inputs, targets, "all")
     last = forward(P, inputs, targets, loss_mode="last")
     assert last.loss == pytest.approx(all_steps.losses[-1], rel=1e-15)
@@ -135,11 +157,11 @@ def hand_case(model):
         "by": [dy1[0] + dy2[0], dy1[1] + dy2[1]],
     }
     if model == "article":
-        P = Params("article", np.array([[w_a, w_b]]), np.array(u), np.array(b),
-                   np.array([[v_a], [v_b]]), None)
+        P = ARTICLE.params({"Wxh": np.array([[w_a, w_b]]), "Whh": np.array(u), "bh": np.array(b),
+                            "Why": np.array([[v_a], [v_b]])})
     else:
-        P = Params("standard", np.array([[w_a, w_b]]), np.array([[u]]), np.array([b]),
-                   np.array([[v_a], [v_b]]), np.array([c_a, c_b]))
+        P = STANDARD.params({"Wxh": np.array([[w_a, w_b]]), "Whh": np.array([[u]]), "bh": np.array([b]),
+                             "Why": np.array([[v_a], [v_b]]), "by": np.array([c_a, c_b])})
         grads["Whh"], grads["bh"] = [[grads["Whh"]]], [grads["bh"]]
     return P, dict(h=[h1, h2], y=[y1, y2], p=[p1, p2], losses=[loss1, loss2], grads=grads)
 
@@ -170,7 +192,7 @@ def test_sgd_and_clip_by_hand():
     new = sgd(P, clipped, 0.1)
     np.testing.assert_allclose(new.Wxh, [[0.5 - 0.1 * 0.5, -0.3 - 0.1 * -0.02]], rtol=1e-15)
     assert float(new.Whh) == pytest.approx(0.8 - 0.1 * float(g["Whh"]), rel=1e-15)
-    assert new.by is None
+    assert "by" not in new and new.names == P.names and new.cell is P.cell
 
 
 # --- softmax stability ----------------------------------------------------------------------------
@@ -187,8 +209,8 @@ def test_softmax_of_huge_logits_does_not_overflow():
 def test_forward_with_huge_scores_gives_finite_loss():
     # Scores near 780: exp(780) overflows a float64 (exp(710) already does), so softmax must
     # subtract the max; the gaps between letters stay modest, so every probability is representable.
-    P = Params("standard", np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros((2, 2)), np.zeros(2),
-               np.array([[500.0, 500.0], [499.0, 501.5]]), np.array([400.0, 400.0]))
+    P = STANDARD.params({"Wxh": np.array([[1.0, 0.0], [0.0, 1.0]]), "Whh": np.zeros((2, 2)), "bh": np.zeros(2),
+                         "Why": np.array([[500.0, 500.0], [499.0, 501.5]]), "by": np.array([400.0, 400.0])})
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         F = forward(P, [0, 1], [1, 0])
     assert F.y.min() > 710
@@ -201,8 +223,8 @@ def test_forward_with_huge_scores_gives_finite_loss():
 
 
 def test_forward_loss_finite_when_target_score_far_below_max():
-    P = Params("article", np.array([[1.0, 0.0]]), np.array(0.0), np.array(0.0),
-               np.array([[1000.0], [0.0]]), None)
+    P = ARTICLE.params({"Wxh": np.array([[1.0, 0.0]]), "Whh": np.array(0.0), "bh": np.array(0.0),
+                        "Why": np.array([[1000.0], [0.0]])})
     with np.errstate(divide="ignore"):
         F = forward(P, [0], [1])
     h1 = math.tanh(1.0)
@@ -220,7 +242,7 @@ def test_training_lowers_the_loss(model, word, hidden):
         P, inputs, targets = sc.params, sc.inputs, sc.targets
     else:
         vocab, inputs, targets = encode(word)
-        P = init_params(model, len(vocab), hidden, 0)
+        P = cells.get(model).init(len(vocab), hidden, 0)
     records = train(P, inputs, targets, 0.1, epochs=30)
     losses = [r.fwd.loss for r in records]
     assert len(records) == 31
@@ -245,12 +267,14 @@ def test_train_with_zero_epochs_is_one_forward_pass():
 
 @pytest.mark.parametrize("model", ["article", "standard"])
 def test_init_params_shapes(model):
-    P = init_params(model, 4, 3, seed=0)
-    assert {k: np.shape(v) for k, v in P.items()} == param_shapes(model, 4, 3)
-    assert P.shapes() == param_shapes(model, 4, 3)
-    assert (P.by is None) == (model == "article")
-    assert np.array_equal(init_params(model, 4, 3, seed=0).Wxh, P.Wxh)
-    assert not np.array_equal(init_params(model, 4, 3, seed=1).Wxh, P.Wxh)
+    cell = cells.get(model)
+    P = cell.init(4, 3, seed=0)
+    assert {k: np.shape(v) for k, v in P.items()} == cell.param_shapes(4, 3)
+    assert P.names == tuple(cell.param_shapes(4, 3)) and (P.V, P.H) == (4, 3)
+    assert P.cell is cell and P.cell.name == model
+    assert ("by" not in P) == (model == "article")
+    assert np.array_equal(cell.init(4, 3, seed=0).Wxh, P.Wxh)
+    assert not np.array_equal(cell.init(4, 3, seed=1).Wxh, P.Wxh)
 
 
 def test_article_hello_first_hidden_state_by_hand():

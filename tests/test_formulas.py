@@ -3,9 +3,14 @@ import re
 
 import pytest
 
-from rnn_sheet.book import build_book
-from rnn_sheet.formulas import ALLOWED
-from rnn_sheet.scenario import make_scenario
+from rnn_sheet.model.scenario import make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.sheets.quantity import ALLOWED
+from rnn_sheet.workbook.book import Kind
+
+
+def build_book(sc):
+    return build(sc).book
 
 FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 
@@ -16,7 +21,7 @@ SCENARIOS = [
 
 
 def formulas(book):
-    return [(s.name, pos, c.formula) for s in book.sheets for pos, c in s.cells.items() if c.kind == "formula"]
+    return [(s.name, pos, c.formula) for s in book.sheets for pos, c in s.cells.items() if c.kind is Kind.FORMULA]
 
 
 @pytest.mark.parametrize("spec", SCENARIOS)
@@ -41,7 +46,7 @@ def test_user_text_never_enters_a_formula(word):
     book = build_book(make_scenario(word))
     texts = [t for _, _, t in formulas(book)]
     assert texts, "the workbook has formulas"
-    strings = [c.value for s in book.sheets for c in s.cells.values() if c.kind != "formula"]
+    strings = [c.value for s in book.sheets for c in s.cells.values() if c.kind is not Kind.FORMULA]
     assert all(isinstance(v, str) for v in strings if v in set(word))
     for text in texts:
         # A formula holds references, numbers and function names: no quotes except sheet names.

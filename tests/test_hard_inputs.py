@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
-from rnn_sheet import verify
-from rnn_sheet.book import build_book
-from rnn_sheet.engine import forward
-from rnn_sheet.scenario import InputError, make_scenario
+from rnn_sheet.checking import compare
+from rnn_sheet.model.engine import backward, clip, forward, train
+from rnn_sheet.model.scenario import InputError, make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.workbook.book import Kind
 
 UNICODE_WORDS = {
     "accents": "héllo wörld",
@@ -28,13 +29,14 @@ UNICODE_WORDS = {
 @pytest.fixture(scope="module")
 def unicode_cases(recompute):
     return recompute({k: make_scenario(w, model="standard" if k == "cjk" else None, epochs=1, generate=3)
-                      for k, w in UNICODE_WORDS.items()}, backward=True)
+                      for k, w in UNICODE_WORDS.items()})
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", UNICODE_WORDS)
 def test_any_text_recomputes_and_stays_text(unicode_cases, key):
     case = unicode_cases[key]
-    report = verify.compare(case.original, case.recomputed)
+    report = compare.compare(case.original, case.recomputed)
     assert report.errors == [] and report.mismatches == []
     sc = case.scenario
     F = forward(sc.params, sc.inputs, sc.targets)
@@ -45,10 +47,11 @@ def test_any_text_recomputes_and_stays_text(unicode_cases, key):
     assert word == sc.word
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", UNICODE_WORDS)
 def test_no_formula_holds_user_text(unicode_cases, key):
     sc = unicode_cases[key].scenario
-    formulas = verify.formula_cells(unicode_cases[key].original).values()
+    formulas = compare.formula_cells(unicode_cases[key].original).values()
     assert formulas
     user = set(sc.word) - set(string.ascii_letters + string.digits + "()!:$,.+-*/^&'_ ")
     for text in formulas:
@@ -57,8 +60,8 @@ def test_no_formula_holds_user_text(unicode_cases, key):
 
 
 def test_a_space_is_shown_as_a_visible_symbol():
-    book = build_book(make_scenario("a b"))
-    labels = {c.value for s in book.sheets for c in s.cells.values() if c.kind == "label"}
+    book = build(make_scenario("a b")).book
+    labels = {c.value for s in book.sheets for c in s.cells.values() if c.kind is Kind.LABEL}
     assert "␣" in labels
 
 
@@ -67,7 +70,7 @@ FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 @pytest.mark.parametrize("word", ["[a]:*?/\\", "'quoted'", "x" * 120, "aaaaaaaa"])
 def test_sheet_names_are_legal_and_unique(word):
-    names = [s.name for s in build_book(make_scenario(word, epochs=1, generate=2)).sheets]
+    names = [s.name for s in build(make_scenario(word, epochs=1, generate=2)).book.sheets]
     assert len(set(names)) == len(names)
     for name in names:
         assert 1 <= len(name) <= 31 and not FORBIDDEN.search(name)
@@ -109,27 +112,82 @@ def scenarios(draw):
                        by=rng.normal(0, scale, V).tolist())
     return make_scenario(word, vocab=vocab, hidden=hidden, model=model, weights=weights,
                          epochs=draw(st.integers(0, 2)), loss_mode=draw(st.sampled_from(["all", "last"])),
-                         use_template=False)
+                         clip=draw(st.sampled_from([None, 0.05, 1.0])), use_template=False)
+
+
+def engine_values(sc):
+    """What each defined name must hold, from the engine alone (no rnn_sheet.sheets): the forward
+    pass per step, the loss, the gradients, one update (clipped, by the scenario's optimizer) and
+    the loss of each later epoch. The workbook always shows one update (Update sheet); the Training
+    sheet (loss_epochs) only when epochs > 0."""
+    P = sc.params
+    F = forward(P, sc.inputs, sc.targets, sc.loss_mode)
+    B = backward(P, F)
+    want = {"loss": F.loss}
+    for t in range(1, sc.T + 1):
+        want.update({f"x_{t}": F.x[t - 1], f"h_{t}": F.h[t - 1], f"y_{t}": F.y[t - 1],
+                     f"p_{t}": F.p[t - 1], f"loss_{t}": F.losses[t - 1]})
+    for name in P.names:
+        want[f"d{name}"] = B.grads[name]
+    weights, grads, state, losses = [P], B.grads, sc.optimizer.init_state(P), [F.loss]
+    for _ in range(max(sc.epochs, 1)):
+        W, state = sc.optimizer.update(weights[-1], clip(grads, sc.clip), sc.lr, state)
+        FW = forward(W, sc.inputs, sc.targets, sc.loss_mode)
+        weights.append(W)
+        losses.append(FW.loss)
+        grads = backward(W, FW).grads
+    for name in P.names:
+        want[f"{name}_new"] = weights[1][name]
+    want["loss_next"] = losses[1]
+    if sc.epochs > 0:
+        want["loss_epochs"] = losses[:sc.epochs + 1]
+    # train() runs the same loop: its losses are these
+    records = train(P, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip, sc.loss_mode, sc.optimizer)
+    assert [r.fwd.loss for r in records] == losses
+    return want
+
+
+def cached_block(book, name):
+    """The cached values of every cell under a defined name, as a 2-D float array."""
+    block = book.names[name]
+    cells = book.sheet(block.sheet).cells
+    values = [[cells[(block.row + i, block.col + j)].value for j in range(block.ncols)]
+              for i in range(block.nrows)]
+    assert all(isinstance(v, float) for row in values for v in row), (name, values)
+    return np.array(values, dtype=float)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(sc=scenarios())
 def test_cached_values_are_the_engines(sc):
     """Fast, no LibreOffice: the cached values under the names are the engine's, all finite."""
-    book = build_book(sc)
-    F = forward(sc.params, sc.inputs, sc.targets, sc.loss_mode)
-    assert np.isfinite(F.loss)
-    cells = {(s.name, pos): c for s in book.sheets for pos, c in s.cells.items()}
-    numbers = [c.value for c in cells.values() if c.kind == "formula" and not isinstance(c.value, str)]
-    assert np.all(np.isfinite(numbers))
+    book = build(sc).book
+    want = engine_values(sc)
+    # every name of these families the workbook defines is compared, and each one we expect exists
+    steps = re.compile(r"(x|h|y|p|loss)_\d+|loss|loss_next|loss_epochs")
+    compared = {n for n in book.names if steps.fullmatch(n)
+                or n[:1] == "d" and n[1:] in book.names or n.endswith("_new") and n[:-4] in book.names}
+    assert compared == set(want)
+    assert ("loss_epochs" in book.names) == (sc.epochs > 0)
+    for name, expected in want.items():
+        cached = cached_block(book, name)
+        expected = np.asarray(expected, dtype=float)
+        expected = expected.reshape(-1, 1) if expected.ndim < 2 else expected   # vectors are columns
+        assert cached.shape == expected.shape, (name, cached.shape, expected.shape)
+        np.testing.assert_allclose(cached, expected, rtol=1e-12, atol=0, err_msg=name)
+    assert np.isfinite(want["loss"])
+    numbers = [c.value for s in book.sheets for c in s.cells.values()
+               if c.kind is Kind.FORMULA and not isinstance(c.value, str)]
+    assert numbers and np.all(np.isfinite(np.array(numbers, dtype=float)))
 
 
+@pytest.mark.libreoffice
 @settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sc=scenarios())
 def test_random_workbooks_recompute_in_libreoffice(recompute, sc):
-    case = recompute({"random": sc}, backward=True)["random"]
-    report = verify.compare(case.original, case.recomputed)
+    case = recompute({"random": sc})["random"]
+    report = compare.compare(case.original, case.recomputed)
     assert report.errors == [] and report.mismatches == []
     F = forward(sc.params, sc.inputs, sc.targets, sc.loss_mode)
     for t in range(1, sc.T + 1):

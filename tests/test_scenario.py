@@ -6,10 +6,14 @@ import tomllib
 import numpy as np
 import pytest
 
-from rnn_sheet import scenario as scenario_module
-from rnn_sheet.engine import init_params
-from rnn_sheet.scenario import (InputError, find_template, list_templates, make_scenario,
-                                parse_weights, read_template)
+from rnn_sheet.model import cells
+from rnn_sheet.model import scenario as scenario_module
+from rnn_sheet.model.scenario import (InputError, find_template, list_templates, make_scenario,
+                                      parse_weights, read_template)
+
+
+def init_params(model, V, H, seed):
+    return cells.get(model).init(V, H, seed)
 
 
 def hello_toml():
@@ -38,7 +42,7 @@ def test_hello_template_values_are_used():
     np.testing.assert_array_equal(sc.params.Why, np.array(tpl["weights"]["Why"]))
     assert float(sc.params.Whh) == tpl["weights"]["Whh"]
     assert float(sc.params.bh) == tpl["weights"]["bh"]
-    assert sc.params.by is None
+    assert "by" not in sc.params and sc.cell is cells.get("article")
     assert sc.seed is None                      # weights came from the template, not a seed
     assert sc.T == len(tpl["word"]) - 1
     assert [sc.vocab[i] for i in sc.inputs] == list(tpl["word"][:-1])
@@ -147,15 +151,17 @@ def standard_weights(V=4, H=3):
 
 
 def test_weights_are_parsed():
-    P = parse_weights(article_weights(), "article", 4, 3)
-    assert P.Wxh.shape == (3, 4) and P.Why.shape == (4, 3) and P.Whh.shape == () and P.by is None
+    P = parse_weights(article_weights(), cells.get("article"), 4, 3)
+    assert P.Wxh.shape == (3, 4) and P.Why.shape == (4, 3) and P.Whh.shape == () and "by" not in P
+    assert P.cell is cells.get("article")
     assert P.Wxh[2, 3] == pytest.approx(0.5)
-    P = parse_weights(standard_weights(), "standard", 4, 3)
+    P = parse_weights(standard_weights(), cells.get("standard"), 4, 3)
+    assert P.cell is cells.get("standard")
     assert P.Whh.shape == (3, 3) and P.bh.shape == (3,) and P.by.shape == (4,)
     assert P.Whh[1, 2] == pytest.approx(0.05)
     ints = article_weights()
     ints["Whh"] = 1
-    assert float(parse_weights(ints, "article", 4, 3).Whh) == 1.0
+    assert float(parse_weights(ints, cells.get("article"), 4, 3).Whh) == 1.0
 
 
 def test_weights_file_through_make_scenario(tmp_path):
@@ -208,7 +214,7 @@ WEIGHT_ERRORS = [
 @pytest.mark.parametrize("model,data,words", WEIGHT_ERRORS)
 def test_weights_errors(model, data, words):
     with pytest.raises(InputError) as e:
-        parse_weights(data, model, 4, 3)
+        parse_weights(data, cells.get(model), 4, 3)
     message = str(e.value)
     for w in words:
         assert w in message, message
