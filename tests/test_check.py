@@ -8,13 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from rnn_sheet import recalc
+from rnn_sheet.checking import recalc
+from rnn_sheet.checking.check import check_many
 from rnn_sheet.cli import run as cli_run
-from rnn_sheet.book import build_book
-from rnn_sheet.check import check_many
-from rnn_sheet.ods import write_ods
-from rnn_sheet.scenario import make_scenario
-from rnn_sheet.xlsx import write_xlsx
+from rnn_sheet.model.scenario import make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.workbook.grid import a1
+from rnn_sheet.writers.ods import write_ods
+from rnn_sheet.writers.xlsx import write_xlsx
 
 WRITERS = {"xlsx": write_xlsx, "ods": write_ods}
 FORWARD = ("x_1", "h_1", "y_1", "p_1", "loss_1", "loss")
@@ -29,21 +30,22 @@ def scenarios():
     }
 
 
-def tamper(book):
-    """Scale one hidden unit of step 2 by 1.5 in its formula; the cached value stays the engine's."""
-    book = copy.deepcopy(book)
-    block = book.layout[("h", 2)]
-    sheet = next(s for s in book.sheets if s.name == block.sheet)
-    cell = sheet.cells[(block.row + 1, block.col)]
+def tamper(built):
+    """Scale one hidden unit of step 2 by 1.5 in its formula; the cached value stays the engine's.
+    Returns the tampered Book and the cell, named as reports name it ('Step 2'!F12)."""
+    book = copy.deepcopy(built.book)
+    block = built.layout[("h", 2)]
+    cell = book.sheet(block.sheet).cells[(block.row + 1, block.col)]
+    assert built.book.sheet(block.sheet).cells[(block.row + 1, block.col)].formula == cell.formula
     cell.formula = f"({cell.formula})*1.5"
     return book, block.ref(1, 0)
 
 
-def tamper_xlsx_xml(path, book, key=("y", 1), i=0):
+def tamper_xlsx_xml(path, built, key=("y", 1), i=0):
     """Edit one formula inside the written xlsx's XML (as a user's stray keystroke would)."""
-    block = book.layout[key]
-    sheet_no = [s.name for s in book.sheets].index(block.sheet) + 1
-    ref = block.ref(i, 0).split("!")[-1]
+    block = built.layout[key]
+    sheet_no = [s.name for s in built.book.sheets].index(block.sheet) + 1
+    ref = a1(block.row + i, block.col)
     member = f"xl/worksheets/sheet{sheet_no}.xml"
     with zipfile.ZipFile(path) as z:
         files = {n: z.read(n) for n in z.namelist()}
@@ -66,17 +68,17 @@ def files(folder):
     """Good and tampered workbooks in both formats, plus LibreOffice-saved copies of the good ones."""
     out, expect = {}, {}
     for key, sc in scenarios().items():
-        book = build_book(sc)
+        built = build(sc)
         for fmt, write in WRITERS.items():
             out[f"{key}.{fmt}"] = path = folder / f"{key}.{fmt}"
-            write(book, path)
-            bad, cell = tamper(book)
+            write(built.book, path)
+            bad, cell = tamper(built)
             out[f"{key}_bad.{fmt}"] = path = folder / f"{key}_bad.{fmt}"
             write(bad, path)
             expect[f"{key}_bad.{fmt}"] = cell
         out[f"{key}_xml.xlsx"] = path = folder / f"{key}_xml.xlsx"
-        write_xlsx(book, path)
-        expect[f"{key}_xml.xlsx"] = tamper_xlsx_xml(path, book)
+        write_xlsx(built.book, path)
+        expect[f"{key}_xml.xlsx"] = tamper_xlsx_xml(path, built)
     # Round trip: LibreOffice opens our file and saves it in the same format (one call per format).
     for fmt in WRITERS:
         goods = [p for k, p in out.items() if k.endswith(f".{fmt}") and "_" not in k.split(".")[0][2:]]
@@ -91,12 +93,14 @@ def reports(files):
     return dict(zip(paths, check_many(list(paths.values()))))
 
 
+@pytest.mark.libreoffice
 def test_every_kind_of_file_was_made(files):
     paths, expect = files
     assert len([k for k in paths if k.startswith("saved_")]) == 2 * len(scenarios())
     assert len(expect) == 3 * len(scenarios())
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 @pytest.mark.parametrize("key", list(scenarios()))
 def test_our_workbooks_pass(reports, key, fmt):
@@ -108,6 +112,7 @@ def test_our_workbooks_pass(reports, key, fmt):
     assert rep.lines()[-1].startswith("OK")
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 @pytest.mark.parametrize("key", list(scenarios()))
 def test_libreoffice_round_trip_passes(reports, key, fmt):
@@ -117,6 +122,7 @@ def test_libreoffice_round_trip_passes(reports, key, fmt):
     assert rep.names_compared == reports[f"{key}.{fmt}"].names_compared   # every name kept
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("kind", ["bad.xlsx", "bad.ods", "xml.xlsx"])
 @pytest.mark.parametrize("key", list(scenarios()))
 def test_tampered_workbooks_fail_and_name_the_cell(reports, files, key, kind):
@@ -131,6 +137,7 @@ def test_tampered_workbooks_fail_and_name_the_cell(reports, files, key, kind):
 
 # --- the command line --------------------------------------------------------------------------------
 
+@pytest.mark.libreoffice
 def test_cli_exit_codes(files, cli, folder):
     paths, expect = files
     good = cli("check", paths["a_hello.ods"])
@@ -160,6 +167,7 @@ def test_cli_unusable_input_exits_2_with_one_line(folder, cli):
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.libreoffice
 def test_cli_says_how_to_install_libreoffice(files, monkeypatch, capsys):
     def missing():
         raise recalc.LibreOfficeMissing(recalc.INSTALL_HINT)

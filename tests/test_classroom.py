@@ -10,15 +10,16 @@ import openpyxl
 import pytest
 
 from conftest import REPO, run_cli
-from rnn_sheet import recalc, verify
-from rnn_sheet.book import build_book
+from rnn_sheet.checking import compare, recalc
+from rnn_sheet.checking.read import read_ods
 from rnn_sheet.cli import run
-from rnn_sheet.exercise import BACKWARD, FORWARD, blank_blocks, dependents, make_exercise, parse_steps
-from rnn_sheet.grid import a1
-from rnn_sheet.ods import write_ods
-from rnn_sheet.ods_read import read_ods
-from rnn_sheet.scenario import InputError, make_scenario
-from rnn_sheet.xlsx import write_xlsx
+from rnn_sheet.exercise import blank_blocks, dependents, make_exercise, parse_steps
+from rnn_sheet.model.scenario import InputError, make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.workbook.book import Kind
+from rnn_sheet.workbook.grid import a1, parse_range
+from rnn_sheet.writers.ods import write_ods
+from rnn_sheet.writers.xlsx import write_xlsx
 
 ARTIFACTS = REPO / "test-artifacts" / "classroom"
 
@@ -30,19 +31,19 @@ def hello(**kw):
 @pytest.fixture(scope="module")
 def styled(tmp_path_factory):
     sc = hello(epochs=3)
-    book = build_book(sc)
+    built = build(sc)
     path = tmp_path_factory.mktemp("styled") / "hello.xlsx"
-    write_xlsx(book, path)
-    return sc, book, openpyxl.load_workbook(path)
+    write_xlsx(built.book, path)
+    return sc, built, openpyxl.load_workbook(path)
 
 
 # --- what every workbook has ---------------------------------------------------------------------
 
 def test_about_sheet_comes_first_and_holds_text_only(styled):
-    sc, book, wb = styled
+    sc, built, wb = styled
     assert wb.sheetnames[:3] == ["About", "Parameters", "Step 1"]
-    about = book.sheets[0]
-    assert about.kind == "about" and all(c.kind == "label" for c in about.cells.values())
+    about = built.book.sheets[0]
+    assert about.kind == "about" and all(c.kind is Kind.LABEL for c in about.cells.values())
     text = "\n".join(c.value for c in about.cells.values())
     for needed in ("h_t = tanh(Wxh · x_t + Whh · h(t-1) + bias)", "softmax", "dy_t = p_t - target_t",
                    "W_new = W - lr · dW", "template 'hello'", "hidden size", "rnn-sheet 0.", "Colours",
@@ -53,7 +54,7 @@ def test_about_sheet_comes_first_and_holds_text_only(styled):
 
 
 def test_user_text_on_about_stays_text(tmp_path):
-    book = build_book(make_scenario("=1+1", use_template=False))
+    book = build(make_scenario("=1+1", use_template=False)).book
     write_xlsx(book, tmp_path / "w.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["About"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == "=1+1"]
@@ -61,9 +62,9 @@ def test_user_text_on_about_stays_text(tmp_path):
 
 
 def test_styles_by_role_notes_and_heatmaps(styled):
-    sc, book, wb = styled
+    sc, built, wb = styled
     ws = wb["Step 2"]
-    L = book.layout
+    L = built.layout
 
     def cell(key, i=0, j=0):
         b = L[key]
@@ -85,7 +86,7 @@ def test_styles_by_role_notes_and_heatmaps(styled):
 
 
 def test_tabs_panes_and_print_setup(styled):
-    sc, book, wb = styled
+    sc, built, wb = styled
     tabs = {ws.title: ws.sheet_properties.tabColor.rgb for ws in wb.worksheets}
     assert len({tabs["Parameters"], tabs["Step 1"], tabs["Back 1"], tabs["Training"]}) == 4
     for ws in wb.worksheets:
@@ -98,21 +99,22 @@ def test_tabs_panes_and_print_setup(styled):
 
 
 def test_charts(styled, tmp_path):
-    sc, book, wb = styled
+    sc, built, wb = styled
     for t in range(1, sc.T + 1):
         charts = wb[f"Step {t}"]._charts
         assert [c.tagname for c in charts] == ["barChart"]
-        assert f"target: '{sc.word[t]}'" in book.sheets[1 + t].charts[0]["title"]
+        assert built.book.sheets[1 + t].name == f"Step {t}"
+        assert f"target: '{sc.word[t]}'" in built.book.sheets[1 + t].charts[0].title
     assert [c.tagname for c in wb["Summary"]._charts] == ["barChart"]
     assert [c.tagname for c in wb["Training"]._charts] == ["lineChart"]
     assert [c.tagname for c in wb["Gradient flow"]._charts] == ["lineChart"]
     # No step charts in a compact workbook (hundreds of sheets) or for a big vocabulary.
-    compact = build_book(make_scenario("hello", layout="compact", use_template=False))
+    compact = build(make_scenario("hello", layout="compact", use_template=False)).book
     assert not any(s.charts for s in compact.sheets if s.kind == "forward")
 
 
 def test_ods_has_about_merged_captions_and_notes(tmp_path):
-    book = build_book(hello())
+    book = build(hello()).book
     write_ods(book, tmp_path / "w.ods")
     content = zipfile.ZipFile(tmp_path / "w.ods").read("content.xml").decode()
     assert content.index('table:name="About"') < content.index('table:name="Parameters"')
@@ -126,10 +128,16 @@ def test_ods_has_about_merged_captions_and_notes(tmp_path):
 
 # --- exercise and answer key ---------------------------------------------------------------------
 
+# The README's Exercises section: the blocks a student fills on a forward and on a backward step
+# (those the layout has on that sheet).
+FORWARD_BLANKS = {"wx", "wh", "h", "y", "p", "loss_t"}
+BACKWARD_BLANKS = {"dy", "dWhy_t", "dh", "da", "dWxh_t"}
+
+
 def test_parse_steps():
-    assert parse_steps(None, 4) == [("Step 2", 2, FORWARD), ("Back 4", 4, BACKWARD)]
-    assert parse_steps("", 1) == [("Step 1", 1, FORWARD), ("Back 1", 1, BACKWARD)]
-    assert parse_steps("3, b1,f3", 4) == [("Step 3", 3, FORWARD), ("Back 1", 1, BACKWARD)]
+    assert parse_steps(None, 4) == ["Step 2", "Back 4"]
+    assert parse_steps("", 1) == ["Step 1", "Back 1"]
+    assert parse_steps("3, b1,f3", 4) == ["Step 3", "Back 1"]
     for bad in ("5", "b0", "x2", "2-3"):
         with pytest.raises(InputError, match="--exercise"):
             parse_steps(bad, 4)
@@ -141,31 +149,39 @@ EX_SCENARIOS = {"hello": hello(epochs=2), "std": make_scenario("abcab", model="s
 def _versions():
     out = {}
     for key, sc in EX_SCENARIOS.items():
-        book = build_book(sc)
-        ex, ans = make_exercise(book, parse_steps(None, sc.T))
-        out[key] = book, ex, ans
+        built = build(sc)
+        ex, ans = make_exercise(built, parse_steps(None, sc.T))
+        out[key] = built, ex, ans
     return out
 
 
 VERSIONS = _versions()
 
 
+def _blank_cells(ex):
+    return [(s.name, r, c) for s in ex.sheets for (r, c), cell in s.cells.items() if cell.kind is Kind.BLANK]
+
+
+def _cell_of(name):
+    """A report's cell name ("'Step 2'!F12") as (sheet, "A1")."""
+    block = parse_range(name)
+    assert (block.nrows, block.ncols) == (1, 1), name
+    return block.sheet, a1(block.row, block.col)
+
+
 def _write(book, path):
     key, _, what = path.stem.partition("-")
-    full, ex, ans = VERSIONS[key]
-    write_xlsx({"styled": full, "ex": ex, "filled": ex, "ans": ans}[what], path)
+    built, ex, ans = VERSIONS[key]
+    write_xlsx({"styled": built.book, "ex": ex, "filled": ex, "ans": ans}[what], path)
 
 
 def _fill_blanks(cases):
     """A student who types the answer key's formula into every blank."""
     for key in EX_SCENARIOS:
-        full, ex, _ = VERSIONS[key]
+        built, ex, _ = VERSIONS[key]
         wb = openpyxl.load_workbook(cases[f"{key}-filled"].original)
-        for sheet in ex.sheets:
-            for (r, c), cell in sheet.cells.items():
-                if cell.kind == "blank":
-                    wb[sheet.name][a1(r, c)] = "=" + next(s for s in full.sheets
-                                                        if s.name == sheet.name).cells[(r, c)].formula
+        for sheet, r, c in _blank_cells(ex):
+            wb[sheet][a1(r, c)] = "=" + built.book.sheet(sheet).cells[(r, c)].formula
         wb.save(cases[f"{key}-filled"].original)
 
 
@@ -176,18 +192,21 @@ def ex_cases(recompute):
     return recompute(scenarios, writer=_write, edit=_fill_blanks)      # one LibreOffice call
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", EX_SCENARIOS)
 def test_styled_workbook_recomputes_to_its_values(ex_cases, key):
-    report = verify.compare(ex_cases[f"{key}-styled"].original, ex_cases[f"{key}-styled"].recomputed)
+    report = compare.compare(ex_cases[f"{key}-styled"].original, ex_cases[f"{key}-styled"].recomputed)
     assert report.errors == [] and report.mismatches == [] and report.formulas > 300
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", EX_SCENARIOS)
 def test_exercise_blanks_are_empty_and_the_rest_recomputes(ex_cases, key):
-    full, ex, ans = VERSIONS[key]
+    built, ex, ans = VERSIONS[key]
+    full = built.book
     case = ex_cases[f"{key}-ex"]
     wb = openpyxl.load_workbook(case.original)
-    blanks = [(s.name, r, c) for s in ex.sheets for (r, c), cell in s.cells.items() if cell.kind == "blank"]
+    blanks = _blank_cells(ex)
     assert len(blanks) > 20
     for sheet, r, c in blanks:
         assert wb[sheet][a1(r, c)].value is None
@@ -196,17 +215,19 @@ def test_exercise_blanks_are_empty_and_the_rest_recomputes(ex_cases, key):
     assert names == {"Step 2", f"Back {EX_SCENARIOS[key].T}"}
     assert all(wb[n]["A2"].value.startswith("EXERCISE") for n in names)
     stale = {(s, a1(r, c)) for s, r, c in dependents(full, set(blanks))}
-    assert ("Summary", a1(full.layout[("loss", None)].row, full.layout[("loss", None)].col)) in stale
-    report = verify.compare(case.original, case.recomputed)
-    wrong = {tuple(cell.split("!")) for cell, *_ in report.mismatches + report.errors}
-    assert wrong and wrong <= {(s.strip("'"), c) for s, c in stale}
+    loss = built.layout[("loss", None)]
+    assert loss.sheet == "Summary" and ("Summary", a1(loss.row, loss.col)) in stale
+    report = compare.compare(case.original, case.recomputed)
+    wrong = {_cell_of(cell) for cell, *_ in report.mismatches + report.errors}
+    assert wrong and wrong <= stale
     assert report.formulas - len(stale) > 200         # everything else recomputes to its value
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", EX_SCENARIOS)
 def test_filled_exercise_recomputes_to_the_answer_key(ex_cases, key):
-    full, ex, ans = VERSIONS[key]
-    report = verify.compare(ex_cases[f"{key}-ans"].original, ex_cases[f"{key}-filled"].recomputed)
+    built, ex, ans = VERSIONS[key]
+    report = compare.compare(ex_cases[f"{key}-ans"].original, ex_cases[f"{key}-filled"].recomputed)
     assert report.errors == [] and report.mismatches == [] and report.formulas > 300
     fresh = openpyxl.load_workbook(ex_cases[f"{key}-filled"].recomputed, data_only=True)
     checks = [(s.name, a1(r, c)) for s in ex.sheets for (r, c), cell in s.cells.items() if cell.style == "check"]
@@ -215,20 +236,65 @@ def test_filled_exercise_recomputes_to_the_answer_key(ex_cases, key):
     unfilled = openpyxl.load_workbook(ex_cases[f"{key}-ex"].recomputed, data_only=True)
     assert all(unfilled[s][c].value in (None, "") for s, c in checks)
     # The answer key marks the same cells, with their formulas.
-    for (sheet, r, c) in [(s.name, r, c) for s in ex.sheets for (r, c), cl in s.cells.items() if cl.kind == "blank"]:
-        assert next(s for s in ans.sheets if s.name == sheet).cells[(r, c)].style == "answer_key"
+    for sheet, r, c in _blank_cells(ex):
+        assert ans.sheet(sheet).cells[(r, c)].style == "answer_key"
+        assert ans.sheet(sheet).cells[(r, c)].formula == built.book.sheet(sheet).cells[(r, c)].formula
+
+
+@pytest.mark.parametrize("key", EX_SCENARIOS)
+def test_exercise_blanks_the_main_blocks_and_about_lists_them_in_sheet_order(key):
+    built, ex, ans = VERSIONS[key]
+    T = EX_SCENARIOS[key].T
+    blocks = blank_blocks(built.layout, ["Step 2", f"Back {T}"])
+    kinds = {}
+    for (name, t), block in blocks:
+        assert t == int(block.sheet.split()[-1]), (name, t, block.sheet)
+        kinds.setdefault(block.sheet, []).append(name)
+    assert list(kinds) == ["Step 2", f"Back {T}"]
+    assert sorted(kinds["Step 2"]) == sorted(FORWARD_BLANKS)          # each once
+    assert sorted(kinds[f"Back {T}"]) == sorted(BACKWARD_BLANKS)
+    # The blanks are exactly the formula cells of those blocks.
+    want = {(b.sheet, r, c) for _, b in blocks for r, c in b.positions()
+            if built.book.sheet(b.sheet).cells[(r, c)].kind is Kind.FORMULA}
+    assert set(_blank_cells(ex)) == want
+    # The About sheet (of both versions) lists each sheet's blanks in the order they appear on it.
+    in_order = {name: [k for k, _ in sorted(((n, b) for (n, _), b in blocks if b.sheet == name),
+                                            key=lambda nb: (nb[1].row, nb[1].col))]
+                for name in kinds}
+    assert in_order == {"Step 2": ["wx", "wh", "h", "y", "p", "loss_t"],
+                        f"Back {T}": ["dy", "dWhy_t", "dh", "da", "dWxh_t"]}
+    expected = ["Step 2: wx, wh, h, y, p, loss_t", f"Back {T}: dy, dWhy_t, dh, da, dWxh_t"]
+    for book, band in ((ex, "Exercise"), (ans, "Answer key")):
+        about = book.sheet("About")
+        start = next(r for (r, _), cell in about.cells.items() if cell.style == "band" and cell.value == band)
+        listed = [cell.value for (r, _), cell in sorted(about.cells.items())
+                  if r > start and cell.value.startswith(("Step ", "Back "))]
+        assert listed == expected, (band, listed)
+
+
+@pytest.mark.parametrize("layout", ["detailed", "compact"])
+def test_exercise_blocks_are_the_readme_quantities_present_on_each_step(layout):
+    built = build(make_scenario("hello", layout=layout))
+    L = built.layout
+    for t in range(1, L.T + 1):
+        for sheet, readme in ((f"Step {t}", FORWARD_BLANKS), (f"Back {t}", BACKWARD_BLANKS)):
+            present = {name for name, s in L.sheet(sheet).blocks if s == t}
+            keys = [k for k, _ in blank_blocks(L, [sheet])]
+            assert len(keys) == len(set(keys)) and {s for _, s in keys} == {t}
+            assert {name for name, _ in keys} == readme & present, (sheet, keys)
 
 
 def test_blank_blocks_follow_the_layout():
-    book = build_book(make_scenario("hello", layout="compact"))
-    kinds = {k[0] for k, _ in blank_blocks(book, parse_steps("b3", 4))}
+    built = build(make_scenario("hello", layout="compact"))
+    kinds = {k[0] for k, _ in blank_blocks(built.layout, parse_steps("b3", 4))}
     assert kinds == {"dy", "dh", "da"}          # compact: no per-step gradient contributions
-    kinds = {k[0] for k, _ in blank_blocks(book, parse_steps("b4", 4))}
+    kinds = {k[0] for k, _ in blank_blocks(built.layout, parse_steps("b4", 4))}
     assert kinds == {"dy", "dh", "da", "dWhy_t", "dWxh_t"}     # ... but the last step is in full
 
 
 # --- command line: --exercise, --pdf -------------------------------------------------------------
 
+@pytest.mark.libreoffice
 def test_cli_exercise_and_pdf(tmp_path):
     r = run_cli("build", "hello", "--epochs", "3", "--exercise", "--pdf", "--out", tmp_path)
     assert r.returncode == 0, r.stderr

@@ -1,6 +1,8 @@
 """The rnn-sheet command, run in a fresh interpreter as a user would: outputs, help, and that every
-bad input gives one line on stderr, exit status 2, no traceback and no file."""
+bad input gives one line on stderr, exit status 2, no traceback and no file. The many bad inputs run
+in-process (a fresh interpreter costs ~0.4 s); a few run through a fresh interpreter as well."""
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -11,10 +13,12 @@ import pytest
 
 from conftest import cli_env, run_cli
 from rnn_sheet import __version__
+from rnn_sheet.build import FORMATS
+from rnn_sheet.checking.read import read_workbook
 from rnn_sheet.cli import main as cli_group
-from rnn_sheet.engine import forward
-from rnn_sheet.output import FORMATS
-from rnn_sheet.scenario import make_scenario
+from rnn_sheet.cli import run as cli_run
+from rnn_sheet.model.engine import forward
+from rnn_sheet.model.scenario import make_scenario
 
 
 def files_under(folder):
@@ -30,6 +34,16 @@ def assert_one_line_error(result, *words):
     for w in words:
         assert w in lines[0], lines[0]
     return lines[0]
+
+
+def run_in_process(args, capsys):
+    """Run `rnn-sheet ARGS` in this interpreter (the caller chdirs); a CompletedProcess like run_cli's.
+    The command must exit through SystemExit, as every error does."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        cli_run([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, exit_info.value.code, out, err)
 
 
 def run_patched(setup, *args, cwd):
@@ -185,7 +199,19 @@ BAD = [
 
 
 @pytest.mark.parametrize("args,words", BAD)
-def test_bad_input_is_one_line_exit_2_no_file(tmp_path, args, words):
+def test_bad_input_is_one_line_exit_2_no_file(tmp_path, monkeypatch, capsys, args, words):
+    monkeypatch.chdir(tmp_path)
+    args = [a(tmp_path) if callable(a) else a for a in args]
+    before = files_under(tmp_path)
+    r = run_in_process(args, capsys)
+    assert_one_line_error(r, *words)
+    assert r.stdout == ""
+    assert files_under(tmp_path) == before
+
+
+@pytest.mark.parametrize("args,words", [BAD[0], BAD[6], BAD[14]], ids=["vocabulary", "model", "weights"])
+def test_bad_input_in_a_fresh_interpreter(tmp_path, args, words):
+    """The same through the real entry point: an InputError, a click usage error, a bad file."""
     args = [a(tmp_path) if callable(a) else a for a in args]
     before = files_under(tmp_path)
     r = run_cli(*args, cwd=tmp_path)
@@ -199,7 +225,7 @@ def test_malformed_template_through_the_cli(tmp_path):
     templates.mkdir()
     (templates / "broken.toml").write_text('word = "abab"\nhidden = \n')
     (templates / "odd.toml").write_text('word = "abab"\nhiden = 2\n')
-    setup = ("import pathlib, rnn_sheet.scenario as s\n"
+    setup = ("import pathlib, rnn_sheet.model.scenario as s\n"
              f"s.template_dirs = lambda: [pathlib.Path({str(templates)!r})]")
     for name, words in (("broken", ["not valid TOML"]), ("odd", ["unknown key 'hiden'"])):
         r = run_patched(setup, "build", name, cwd=tmp_path)
@@ -224,7 +250,7 @@ def test_failing_build_keeps_an_existing_output_file(tmp_path):
     assert_one_line_error(r, "hidden")
     assert out.read_bytes() == b"precious"
     # A failure half-way through writing the file (disk full): the old file stays, no temp file is left.
-    setup = ("import errno, rnn_sheet.cli as c\n"
+    setup = ("import errno, rnn_sheet.build as c\n"
              "def broken(book, path, progress=None):\n"
              "    open(path, 'wb').write(b'PK half a file')\n"
              "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
@@ -239,17 +265,32 @@ def test_failing_build_keeps_an_existing_output_file(tmp_path):
     assert files_under(tmp_path) == ["output/hello.xlsx"]
 
 
-def test_huge_weights_give_a_readable_workbook_or_one_line_error(tmp_path):
+def test_huge_weights_build_a_finite_workbook_with_the_engines_loss(tmp_path):
+    """Why = 1000 makes step 1's scores ~1000 apart (loss_1 ~ 2285): the softmax must not overflow."""
     weights = {"Wxh": [[1, 0, 0, 0]] * 3, "Whh": 0, "bh": 0, "Why": [[1000] * 3, [0] * 3, [0] * 3, [0] * 3]}
     (tmp_path / "w.json").write_text(json.dumps(weights))
     r = run_cli("build", "hello", "--weights", "w.json", "--out", "big.xlsx", cwd=tmp_path)
-    if r.returncode == 2:
-        assert_one_line_error(r)
-        assert files_under(tmp_path) == ["w.json"]
-        return
-    assert r.returncode == 0 and r.stderr == ""
-    assert "inf" not in r.stdout
-    openpyxl.load_workbook(tmp_path / "big.xlsx", data_only=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert files_under(tmp_path) == ["big.xlsx", "w.json"]
+    lines = r.stdout.splitlines()
+    assert lines == ["wrote big.xlsx", lines[-1]] and lines[-1].startswith("total loss ")
+    sc = make_scenario("hello", weights=weights)
+    engine_loss = forward(sc.params, sc.inputs, sc.targets).loss
+    assert math.isfinite(engine_loss) and engine_loss > 1000          # the weights really are huge
+    assert float(lines[-1].split()[-1]) == pytest.approx(engine_loss, abs=5e-7)
+    # openpyxl reads it; every formula cell has a cached value, and every number in it is finite.
+    book = read_workbook(tmp_path / "big.xlsx")
+    assert len(book.formulas) > 300
+    assert all(v is not None for v in book.cached.values())
+    wb = openpyxl.load_workbook(tmp_path / "big.xlsx", data_only=True)
+    numbers = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+    assert len(numbers) > 300 and all(math.isfinite(v) for v in numbers)
+    assert not any(isinstance(c.value, str) and c.value.lower() in ("inf", "-inf", "nan")
+                   for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    loss = book.names["loss"]
+    assert wb[loss.sheet].cell(loss.row + 1, loss.col + 1).value == pytest.approx(engine_loss, rel=1e-12)
 
 
 def _run_on_a_terminal(args, cwd):
@@ -276,9 +317,19 @@ def _run_on_a_terminal(args, cwd):
 
 def test_progress_bar_on_a_terminal_for_slow_builds_only(tmp_path):
     long_word = "abcdefghij" * 12
-    code, shown = _run_on_a_terminal(["build", long_word, "--hidden", "16", "--out", "big.xlsx"], tmp_path)
+    # The slow build with its output piped runs alongside the one on a terminal (seconds each).
+    piped = subprocess.Popen([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", long_word,
+                              "--hidden", "16", "--out", "big2.xlsx"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=cli_env())
+    try:
+        code, shown = _run_on_a_terminal(["build", long_word, "--hidden", "16", "--out", "big.xlsx"], tmp_path)
+        out, err = piped.communicate(timeout=120)
+    finally:
+        if piped.poll() is None:
+            piped.kill()
+            piped.communicate()
     assert code == 0 and "writing big.xlsx" in shown and "%" in shown
+    assert piped.returncode == 0, err
+    assert out.startswith("wrote big2.xlsx") and "writing" not in out + err
     code, shown = _run_on_a_terminal(["build", "hello", "--out", "small.xlsx"], tmp_path)
     assert code == 0 and "building" not in shown and "writing" not in shown
-    piped = run_cli("build", long_word, "--hidden", "16", "--out", "big2.xlsx", cwd=tmp_path)
-    assert piped.returncode == 0 and "writing" not in piped.stdout + piped.stderr

@@ -8,15 +8,16 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnn_sheet.book import build_book
-from rnn_sheet.engine import train
-from rnn_sheet.grid import a1
-from rnn_sheet.ods import odf_ref, paragraph, to_openformula, write_ods
-from rnn_sheet.ods_read import excel_ref, read_ods
-from rnn_sheet.ods_extras import CALCEXTNS, lo_range, parse_range
-from rnn_sheet.styles import TAB_COLORS
-from rnn_sheet.scenario import make_scenario
-from rnn_sheet.verify import cell_values, diff, is_error, named_values
+from rnn_sheet.checking.compare import cell_values, diff, is_error, named_values
+from rnn_sheet.checking.read import excel_ref, read_ods
+from rnn_sheet.model.engine import train
+from rnn_sheet.model.scenario import make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.workbook.book import Kind
+from rnn_sheet.workbook.grid import Block, a1, parse_range
+from rnn_sheet.workbook.styles import TAB_COLORS
+from rnn_sheet.writers.ods import odf_ref, paragraph, range_address, to_openformula, write_ods
+from rnn_sheet.writers.ods_extras import CALCEXTNS, lo_range
 
 TOL = 1e-9
 
@@ -43,10 +44,10 @@ def test_openformula(excel, odf):
 
 
 def test_every_formula_of_a_book_translates_to_bracketed_references():
-    book = build_book(make_scenario("hello", model="standard", epochs=2, generate=3))
+    book = build(make_scenario("hello", model="standard", epochs=2, generate=3)).book
     for sheet in book.sheets:
         for cell in sheet.cells.values():
-            if cell.kind == "formula":
+            if cell.kind is Kind.FORMULA:
                 odf = to_openformula(cell.formula)
                 assert odf.startswith("of:=") and "," not in odf.replace('","', "")
                 # no bare A1 reference is left outside brackets
@@ -68,9 +69,9 @@ def test_paragraph_keeps_spaces():
 # --- files written -----------------------------------------------------------------------------------
 
 def test_same_book_gives_identical_bytes(tmp_path):
-    book = build_book(make_scenario("hello", use_template=False, hidden=2))
+    book = build(make_scenario("hello", use_template=False, hidden=2)).book
     write_ods(book, tmp_path / "a.ods")
-    write_ods(build_book(make_scenario("abc", model="standard")), tmp_path / "other.ods")
+    write_ods(build(make_scenario("abc", model="standard")).book, tmp_path / "other.ods")
     write_ods(book, tmp_path / "b.ods")
     assert (tmp_path / "a.ods").read_bytes() == (tmp_path / "b.ods").read_bytes()
     with zipfile.ZipFile(tmp_path / "a.ods") as z:
@@ -82,18 +83,19 @@ def test_same_book_gives_identical_bytes(tmp_path):
 
 def test_cached_values_names_and_text_cells(tmp_path):
     sc = make_scenario("=1 +1", use_template=False, model="standard", hidden=2)
-    book = build_book(sc)
+    built = build(sc)
+    book = built.book
     write_ods(book, tmp_path / "w.ods")
     cells, names = read_ods(tmp_path / "w.ods")
-    assert names == book.names
+    assert names == book.names and all(isinstance(b, Block) for b in names.values())
     for sheet in book.sheets:
         for (r, c), cell in sheet.cells.items():
             formula, value = cells[(sheet.name, a1(r, c))]
-            assert (formula is not None) == (cell.kind == "formula")
+            assert (formula is not None) == (cell.kind is Kind.FORMULA)
             assert value == cell.value, (sheet.name, r, c)      # floats stored with repr: exact
     content = zipfile.ZipFile(tmp_path / "w.ods").read("content.xml").decode()
     # The word's letters are string cells, never formulas, even '=' and digits.
-    word = book.layout[("word", None)]
+    word = built.layout[("word", None)]
     for i, letter in enumerate(sc.word):
         assert cells[(word.sheet, a1(word.row + i, word.col))] == (None, letter)
     assert 'table:formula="of:==' not in content
@@ -101,7 +103,7 @@ def test_cached_values_names_and_text_cells(tmp_path):
 
 
 def test_styles_and_column_widths(tmp_path):
-    book = build_book(make_scenario("hello", use_template=False))
+    book = build(make_scenario("hello", use_template=False)).book
     write_ods(book, tmp_path / "s.ods")
     with zipfile.ZipFile(tmp_path / "s.ods") as z:
         styles, content = z.read("styles.xml").decode(), z.read("content.xml").decode()
@@ -130,6 +132,7 @@ def cases(recompute):
     return recompute(scenarios(), writer=write_ods, suffix="ods")
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", list(scenarios()))
 def test_recomputed_equals_cached(cases, key):
     case = cases[key]
@@ -149,6 +152,7 @@ def test_recomputed_equals_cached(cases, key):
     assert worst < TOL
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("key", list(scenarios()))
 def test_recomputed_equals_engine(cases, key):
     case = cases[key]
@@ -162,16 +166,18 @@ def test_recomputed_equals_engine(cases, key):
     _close(names["loss"], [F.loss], "loss")
     for p in sc.params.names:
         _close(names[f"d{p}"], B.grads[p], f"d{p}")
-        _close(names[f"{p}_new"], getattr(records[1].params, p), f"{p}_new")
+        _close(names[f"{p}_new"], records[1].params[p], f"{p}_new")
     word = "".join(str(v) for v in names["word"].ravel())
     assert word == sc.word and "".join(names["vocab"].ravel()) == sc.vocab
 
 
+@pytest.mark.libreoffice
 def test_names_survive_in_libreoffice(cases):
     for case in cases.values():
         assert set(case.book.names) <= set(named_values(case.recomputed))
 
 
+@pytest.mark.libreoffice
 def test_charts_heatmaps_and_tab_colours_survive_in_libreoffice(cases):
     """LibreOffice loads the embedded charts, colour scales and tab colours of the .ods: saved as
     .xlsx they are there, on the right sheets. (Frozen rows are view settings, which a headless
@@ -186,11 +192,12 @@ def test_charts_heatmaps_and_tab_colours_survive_in_libreoffice(cases):
             for spec, chart in zip(sheet.charts, ws._charts):
                 series, = chart.series
                 cat = series.cat.numRef or series.cat.strRef
-                for got, want in ((series.val.numRef.f, spec["values"]), (cat.f, spec["categories"])):
+                for got, want in ((series.val.numRef.f, spec.values), (cat.f, spec.categories)):
+                    want = want.range(absolute=True)
                     assert got.replace("'", "") == want.replace("'", ""), (sheet.name, got, want)
-                assert (chart.tagname == "barChart") == (spec.get("type") == "bar")
+                assert (chart.tagname == "barChart") == (spec.type == "bar")
             ranges = sorted(str(cf.sqref) for cf in ws.conditional_formatting)
-            assert ranges == sorted(b.range(frm=sheet.name) for b, _, _ in sheet.heatmaps), sheet.name
+            assert ranges == sorted(h.block.range(frm=sheet.name) for h in sheet.heatmaps), sheet.name
             color = ws.sheet_properties.tabColor
             assert color is not None and color.rgb[-6:] == TAB_COLORS[sheet.kind][1:].upper()
             seen += len(sheet.charts)
@@ -207,7 +214,7 @@ def _close(got, want, what):
 
 def test_page_setup_for_handouts(tmp_path):
     """As in the .xlsx: landscape A4, one page wide, a header and a footer, on every sheet."""
-    book = build_book(make_scenario("hello"))
+    book = build(make_scenario("hello")).book
     path = tmp_path / "hello.ods"
     write_ods(book, path)
     with zipfile.ZipFile(path) as z:
@@ -242,7 +249,7 @@ def _q(name):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    book = build_book(make_scenario("hello", epochs=5))
+    book = build(make_scenario("hello", epochs=5)).book
     path = tmp_path_factory.mktemp("extras") / "hello.ods"
     write_ods(book, path)
     with zipfile.ZipFile(path) as z:
@@ -251,16 +258,20 @@ def trained(tmp_path_factory):
 
 
 def test_range_forms():
-    assert parse_range("'Step 1'!$I$46:$I$49") == ("Step 1", 45, 8, 48, 8)
-    assert parse_range("Summary!$K$8") == ("Summary", 7, 10, 7, 10)
-    assert lo_range("Step 1", 45, 8, 48, 8) == "'Step 1'.I46:'Step 1'.I49"
-    assert lo_range("Parameters", 7, 1, 10, 1) == "Parameters.B8:Parameters.B11"
+    assert parse_range("'Step 1'!$I$46:$I$49") == Block("Step 1", 45, 8, 4, 1)
+    assert parse_range("Summary!$K$8") == Block("Summary", 7, 10, 1, 1)
+    assert lo_range(Block("Step 1", 45, 8, 4, 1)) == "'Step 1'.I46:'Step 1'.I49"
+    assert lo_range(Block("Parameters", 7, 1, 4, 1)) == "Parameters.B8:Parameters.B11"
+    assert range_address(Block("Step 1", 8, 9, 4, 1)) == "$'Step 1'.$J$9:.$J$12"
+    assert range_address(Block("Summary", 16, 3)) == "$Summary.$D$17"
+    for block in (Block("Step 1", 8, 9, 4, 1), Block("Summary", 16, 3), Block("it's", 0, 0, 2, 3)):
+        assert parse_range(excel_ref(range_address(block))) == block
 
 
 def test_charts_are_embedded_objects_on_the_right_ranges(trained):
     book, parts = trained
     specs = [(sheet, spec) for sheet in book.sheets for spec in sheet.charts]
-    assert {"bar", None} <= {spec.get("type") for _, spec in specs} and len(specs) == 7
+    assert {"bar", "line"} <= {spec.type for _, spec in specs} and len(specs) == 7
     manifest = ET.fromstring(parts["META-INF/manifest.xml"])
     entries = {e.get(_q("manifest:full-path")): e.get(_q("manifest:media-type"))
                for e in manifest.iter(_q("manifest:file-entry"))}
@@ -276,25 +287,27 @@ def test_charts_are_embedded_objects_on_the_right_ranges(trained):
         assert entries[f"{obj}/content.xml"] == "text/xml"
         table_name, frame = frames[f"./{obj}"]
         assert table_name == sheet.name
-        cats, vals = (lo_range(*parse_range(spec[k])) for k in ("categories", "values"))
+        cats, vals = lo_range(spec.categories), lo_range(spec.values)
         assert frame[0].get(_q("draw:notify-on-update-of-ranges")) == f"{cats} {vals}"
         chart = ET.fromstring(parts[f"{obj}/content.xml"]).find(".//" + _q("chart:chart"))
-        assert chart.get(_q("chart:class")) == ("chart:bar" if spec.get("type") == "bar" else "chart:line")
+        assert chart.get(_q("chart:class")) == ("chart:bar" if spec.type == "bar" else "chart:line")
         titles = ["".join(t.itertext()) for t in chart.iter(_q("chart:title"))]
-        assert titles == [spec["title"], spec["x_title"], spec["y_title"]]
+        assert titles == [spec.title, spec.x_title, spec.y_title]
         assert chart.find(".//" + _q("chart:categories")).get(_q("table:cell-range-address")) == cats
         series = chart.findall(".//" + _q("chart:series"))
         assert [s.get(_q("chart:values-cell-range-address")) for s in series] == [vals]
         # the chart's cached copy of its data is the Book's
         sheet_of = {s.name: s for s in book.sheets}
-        name, r0, c0, r1, _ = parse_range(spec["values"])
-        want = [sheet_of[name].cells[(r, c0)].value for r in range(r0, r1 + 1)]
+        values = spec.values
+        assert values.ncols == 1
+        want = [sheet_of[values.sheet].cells[(r, c)].value for r, c in values.positions()]
         local = chart.find(_q("table:table")).find(_q("table:table-rows"))
         got = [float(row[1].get("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value")) for row in local]
         assert got == want
     # the anchor cell of each chart holds its frame
     step1 = next(t for t in content.iter(_q("table:table")) if t.get(_q("table:name")) == "Step 1")
-    row, col = book.sheets[2].charts[0]["anchor"]
+    assert book.sheets[2].name == "Step 1"
+    row, col = book.sheets[2].charts[0].anchor
     assert _cell_at(step1, row, col).find(_q("draw:frame")) is not None
 
 
@@ -319,12 +332,12 @@ def test_heatmaps_are_colour_scales(trained):
     for tbl, sheet in zip(content.iter(_q("table:table")), book.sheets):
         formats = tbl.findall(f"{_q('calcext:conditional-formats')}/{_q('calcext:conditional-format')}")
         assert len(formats) == len(sheet.heatmaps), sheet.name
-        for fmt, (block, kind, bound) in zip(formats, sheet.heatmaps):
-            assert fmt.get(_q("calcext:target-range-address")) == lo_range(
-                sheet.name, block.row, block.col, block.row + block.nrows - 1, block.col + block.ncols - 1)
+        for fmt, heat in zip(formats, sheet.heatmaps):
+            assert heat.block.sheet == sheet.name
+            assert fmt.get(_q("calcext:target-range-address")) == lo_range(heat.block)
             entries = fmt.findall(f"{_q('calcext:color-scale')}/{_q('calcext:color-scale-entry')}")
             values = [float(e.get(_q("calcext:value"))) for e in entries]
-            assert values == ([0, 0.5, 1] if kind == "probability" else [-bound, 0, bound])
+            assert values == ([0, 0.5, 1] if heat.kind == "probability" else [-heat.bound, 0, heat.bound])
             assert {e.get(_q("calcext:type")) for e in entries} == {"number"}
     assert sum(len(s.heatmaps) for s in book.sheets) > 10
 
@@ -363,8 +376,8 @@ def test_frozen_rows_and_grid(trained):
 
 
 def test_extras_keep_the_file_deterministic(tmp_path):
-    book = build_book(make_scenario("hello", epochs=3, generate=2))
+    book = build(make_scenario("hello", epochs=3, generate=2)).book
     write_ods(book, tmp_path / "a.ods")
-    write_ods(build_book(make_scenario("abcab", model="standard")), tmp_path / "other.ods")
+    write_ods(build(make_scenario("abcab", model="standard")).book, tmp_path / "other.ods")
     write_ods(book, tmp_path / "b.ods")
     assert (tmp_path / "a.ods").read_bytes() == (tmp_path / "b.ods").read_bytes()

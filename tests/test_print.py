@@ -8,11 +8,13 @@ import openpyxl
 import pytest
 
 from conftest import require_soffice
-from rnn_sheet import pages, recalc
-from rnn_sheet.book import Cell, Sheet, build_book
+from rnn_sheet.checking import recalc
 from rnn_sheet.exercise import make_exercise, parse_steps
-from rnn_sheet.scenario import make_scenario
-from rnn_sheet.xlsx import write_xlsx
+from rnn_sheet.model.scenario import make_scenario
+from rnn_sheet.sheets import build
+from rnn_sheet.workbook import pages
+from rnn_sheet.workbook.book import Cell, Kind, Sheet
+from rnn_sheet.writers.xlsx import write_xlsx
 
 SCENARIOS = {
     "hello": dict(word="hello", epochs=20),
@@ -27,7 +29,7 @@ def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("print")
     out = {}
     for name, kw in SCENARIOS.items():
-        book = build_book(make_scenario(**kw))
+        book = build(make_scenario(**kw)).book
         path = folder / f"{name}.xlsx"
         write_xlsx(book, path)
         out[name] = book, openpyxl.load_workbook(path), path
@@ -83,7 +85,7 @@ def test_long_sheets_get_breaks_and_short_ones_none(written):
 def test_a_band_taller_than_a_page_is_split_where_the_page_ends():
     sheet = Sheet("Tall", "training", width=3)
     for r in range(200):
-        sheet.cells[(r, 1)] = Cell("const", float(r), style="const")
+        sheet.cells[(r, 1)] = Cell(Kind.CONST, float(r), style="const")
     sheet.bands = [(0, 4), (6, 150), (152, 160), (162, 185)]
     brks = pages.row_breaks(sheet)
     cap_rows = int(capacity(sheet) // pages.ROW_HEIGHT)
@@ -94,17 +96,18 @@ def test_a_band_taller_than_a_page_is_split_where_the_page_ends():
 
 
 def test_exercise_workbooks_keep_the_breaks(tmp_path):
-    book = build_book(make_scenario("hello", epochs=3))
-    ex, ans = make_exercise(book, parse_steps(None, book.layout.T))
+    built = build(make_scenario("hello", epochs=3))
+    ex, ans = make_exercise(built, parse_steps(None, built.layout.T))
     for b in (ex, ans):
         path = tmp_path / "x.xlsx"
         write_xlsx(b, path)
         wb = openpyxl.load_workbook(path)
         for sheet in b.sheets:
             assert breaks_of(wb[sheet.name]) == pages.row_breaks(sheet)
-    assert pages.row_breaks(next(s for s in ex.sheets if s.name == "Training"))
+    assert pages.row_breaks(ex.sheet("Training"))
 
 
+@pytest.mark.libreoffice
 def test_pdf_pages_start_with_a_title_not_mid_band(written, tmp_path):
     """LibreOffice follows the breaks: it adds none of its own (the estimate is on the safe side)
     and no page of a banded sheet begins inside a band."""
