@@ -10,12 +10,15 @@ from .model import cells
 from .model.scenario import InputError, list_templates, make_scenario
 
 
-class LazyBar:
-    """A progress bar for builds that take more than about a second, shown only on a terminal.
-    Called as progress(done, total) by the builder and the writers."""
+PROGRESS_AFTER = 1.0       # seconds: quicker builds show no bar
 
-    def __init__(self, label, started, after=1.0):
-        self.label, self.started, self.after = label, started, after
+
+class LazyBar:
+    """A progress bar for builds that take more than PROGRESS_AFTER seconds, shown only on a
+    terminal. Called as progress(done, total) by the builder and the writers."""
+
+    def __init__(self, label, started):
+        self.label, self.started, self.after = label, started, PROGRESS_AFTER
         self.bar = None
         self.enabled = sys.stdout.isatty()
 
