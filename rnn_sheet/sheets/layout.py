@@ -195,11 +195,11 @@ class View:
         self._seen = {}
 
     def __getitem__(self, key):
-        key = key_of(key)
-        seen = self._seen.get(key)
-        if seen is None:
-            seen = self._seen[key] = On(self.layout.where[key], self.sheet)
-        return seen
+        try:        # formulas ask for the same few blocks again and again: remember them as asked
+            return self._seen[key]
+        except KeyError:
+            seen = self._seen[key] = On(self.layout.where[key_of(key)], self.sheet)
+            return seen
 
     def __getattr__(self, name):        # settings and helpers: L.T, L.counted(t), ...
         return getattr(self.layout, name)

@@ -56,8 +56,10 @@ def render_sheet(L, ctx, plan_sheet):
     for key, block in plan_sheet.blocks.items():
         q, t = plan_sheet.quantities[key], key[1]
         v = np.asarray(q.value(ctx, t), dtype=object).reshape(block.nrows, block.ncols)
-        for i, j in block.cells():
-            sheet.cells[(block.row + i, block.col + j)] = _cell(q, view, t, i, j, _plain(v[i, j]))
+        cell, cells = _cells(q, view, t), sheet.cells
+        for i, row in enumerate(v.tolist(), block.row):
+            for j, value in enumerate(row):
+                cells[(i, block.col + j)] = cell(i - block.row, j, _plain(value))
         note = q.note_for(L) if key in plan_sheet.noted else None
         if note:
             sheet.notes[(block.row, block.col)] = note
@@ -67,15 +69,21 @@ def render_sheet(L, ctx, plan_sheet):
     return sheet
 
 
-def _cell(q, view, t, i, j, value):
+def _cells(q, view, t):
+    """cell(i, j, value) for the cells of one placed quantity: as its role says."""
     if q.role is Role.INPUT:
-        return Cell(Kind.INPUT, value, style="input_text" if isinstance(value, str) else "input")
-    text = None if q.role is Role.CONSTANT else q.formula(view, t, i, j)
-    if text is None:
-        return Cell(Kind.CONST, value, style="const")
+        return lambda i, j, value: Cell(Kind.INPUT, value, style="input_text" if isinstance(value, str) else "input")
+    if q.role is Role.CONSTANT:
+        return lambda i, j, value: Cell(Kind.CONST, value, style="const")
     kind = "link" if q.role is Role.LINK else "calc"
-    return Cell(Kind.FORMULA, value, text,
-                style=f"{kind}_text" if isinstance(value, str) else f"{kind}_int" if q.one_hot else kind)
+    number = f"{kind}_int" if q.one_hot else kind
+
+    def cell(i, j, value):
+        text = q.formula(view, t, i, j)
+        if text is None:
+            return Cell(Kind.CONST, value, style="const")
+        return Cell(Kind.FORMULA, value, text, style=f"{kind}_text" if isinstance(value, str) else number)
+    return cell
 
 
 def _heat(q, block, v):

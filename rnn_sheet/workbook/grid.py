@@ -123,26 +123,26 @@ class Block:
 
 
 class On:
-    """The blocks of a layout as seen from one sheet: references to that sheet name no sheet."""
+    """A block as seen from one sheet: references to that sheet name no sheet. (Formulas are
+    rendered a few hundred thousand times a build: the prefix is worked out once.)"""
+    __slots__ = ("block", "prefix", "row", "col", "nrows", "ncols")
 
     def __init__(self, block, sheet):
-        self.block, self.sheet = block, sheet
+        self.block, self.prefix = block, sheet_prefix(block.sheet, sheet)
+        self.row, self.col, self.nrows, self.ncols = block.row, block.col, block.nrows, block.ncols
 
     def ref(self, i=0, j=0):
-        return self.block.ref(i, j, self.sheet)
+        return self.prefix + a1(self.row + i, self.col + j)
 
     def span(self, i0, j0, i1, j1):
-        return self.block.span(i0, j0, i1, j1, self.sheet)
+        first, last = a1(self.row + i0, self.col + j0), a1(self.row + i1, self.col + j1)
+        return self.prefix + (first if first == last else f"{first}:{last}")
 
     def range(self):
-        return self.block.range(self.sheet)
+        return self.span(0, 0, self.nrows - 1, self.ncols - 1)
 
     def row_range(self, i):
-        return self.block.row_range(i, self.sheet)
+        return self.span(i, 0, i, self.ncols - 1)
 
     def col_range(self, j):
-        return self.block.col_range(j, self.sheet)
-
-    @property
-    def nrows(self):
-        return self.block.nrows
+        return self.span(0, j, self.nrows - 1, j)
