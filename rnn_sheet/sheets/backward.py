@@ -90,7 +90,7 @@ def gradient(name):
     """d<name> on the Gradients sheet: the sum of every Back sheet's contribution."""
     def total(L, t, i, j):
         if L.compact:
-            return sum_over_time(L, name, i, j, GRADIENT_TABLES)
+            return sum_over_time(L, name, i, j, gradient_tables(L))
         # A plain '+' chain: SUM takes at most 255 arguments in Excel, and 3D references are not portable.
         return "+".join(L[f"d{name}_t", s].ref(i, j) for s in range(1, L.T + 1))
     return Quantity(f"d{name}", lambda c, t: c.B.grads[name], total, heat=Heat.DIVERGING,
@@ -113,8 +113,9 @@ def g_H(L, t, r, i):
     return None if r == 0 else L["h", r].ref(i, 0)
 
 
-# The time-major tables each compact sum reads, by role (the cell's own join them: "dA", ...).
-GRADIENT_TABLES = {"X": g_X, "dY": g_DY, "H": g_H, "dA": "g_DA"}
+def gradient_tables(L):
+    """The time-major tables a compact sum over time reads, by role: these, and the cell's own."""
+    return {"X": g_X, "dY": g_DY, "H": g_H, **L.family.gradient_tables}
 
 
 def sum_over_time(L, name, i, j, tables):

@@ -7,7 +7,8 @@ sheet, between the parts all cells share:
   Update and Training (network blocks)  param_parts, network_parts, network_back_parts, network_back_bands
   Generate    generate_parts
 Every family provides the kinds the shared sheets read: h (Step t), dh_out (Back t: what it hands
-to step t-1), c_H, c_dA (network blocks), gen_H (Generate).
+to step t-1), c_H (network blocks), gen_H (Generate), and the tables its sum_over_time reads
+(gradient_tables, network_tables).
 """
 import math
 
@@ -22,6 +23,7 @@ from .quantity import Heat, Quantity, Role, computed, param_link
 from .training import c_dY, c_WhyT, c_X, table, weights
 
 labels = {"bh": "bias"}             # the notes call bh "bias" (the article's word)
+gradient_tables = {"dA": "g_DA"}    # the tables sum_over_time reads besides the shared X, dY, H
 sum_notes = {"Wxh": "dWxh = Σ_t da_t · x_tᵀ", "Whh": "dWhh = Σ_t da_t · h(t-1)ᵀ", "bh": "dbias = Σ_t da_t"}
 
 
@@ -259,6 +261,10 @@ def c_dH(L, slot, t, i):
 @computed("da_t = (1 - h_t²) ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"], heat=Heat.DIVERGING)
 def c_dA(L, slot, t, i):
     return f"(1-{L[c_H, slot].ref(t + 1, i)}^2)*{L[c_dH, slot].ref(t, i)}"
+
+
+def network_tables(slot):
+    return {"dA": ("c_dA", slot)}
 
 
 def param_parts(L, letters, quantity, t, caption):

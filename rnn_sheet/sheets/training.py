@@ -163,8 +163,8 @@ SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
 
 
 def network_tables(L, slot):
-    """The tables each compact sum over time reads, by role (as backward.GRADIENT_TABLES)."""
-    return {"X": (c_X, min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), "dA": ("c_dA", slot)}
+    """The tables each compact sum over time reads, by role (as backward.gradient_tables)."""
+    return {"X": (c_X, min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), **L.family.network_tables(slot)}
 
 
 @cache
