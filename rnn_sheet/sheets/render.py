@@ -1,6 +1,7 @@
 """Turn a plan into a workbook.Book: each placed quantity's cells get its formula (rendered as seen
 from their sheet), the engine's value cached beside it, the style of its role, its note and its
 heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +37,14 @@ def build(scenario, progress=None):
         raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
                          "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
                          "--hidden or vocabulary")
-    ctx = Context(scenario)
     sheets = []
-    for n, sheet_plan in enumerate(L.sheets, 1):
-        sheets.append(render_sheet(L, ctx, sheet_plan))
-        if progress:
-            progress(n, len(L.sheets))
+    # An overflow is no warning to print: _finite refuses the inputs that cause one, in one line.
+    with np.errstate(over="ignore", invalid="ignore"):
+        ctx = Context(scenario)
+        for n, sheet_plan in enumerate(L.sheets, 1):
+            sheets.append(render_sheet(L, ctx, sheet_plan))
+            if progress:
+                progress(n, len(L.sheets))
     names = {name: L[key] for name, key in L.names.items()}
     return Built(Book(sheets, names, _properties(scenario)), L, ctx)
 
@@ -56,6 +59,7 @@ def render_sheet(L, ctx, plan_sheet):
     for key, block in plan_sheet.blocks.items():
         q, t = plan_sheet.quantities[key], key[1]
         v = np.asarray(q.value(ctx, t), dtype=object).reshape(block.nrows, block.ncols)
+        _finite(q, v, plan_sheet.name)
         cell, cells = _cells(q, view, t), sheet.cells
         for i, row in enumerate(v.tolist(), block.row):
             for j, value in enumerate(row):
@@ -67,6 +71,14 @@ def render_sheet(L, ctx, plan_sheet):
         if heat:
             sheet.heatmaps.append(heat)
     return sheet
+
+
+def _finite(q, v, sheet):
+    """A number no spreadsheet can hold (the engine overflowed where the formula would too) is
+    refused before anything is written: a file with it would be damaged."""
+    if any(isinstance(x, float) and not math.isfinite(x) for x in v.flat):
+        raise InputError(f"with these inputs {q.kind} on the sheet '{sheet}' overflows (beyond ±1.8e308, "
+                         "which no spreadsheet can hold): use smaller weights, a smaller lr or fewer --epochs")
 
 
 def _cells(q, view, t):

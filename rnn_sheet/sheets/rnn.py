@@ -17,7 +17,7 @@ import numpy as np
 from .backward import b_h, b_hprev, b_x, dh, gradient
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
-from .lessons import final_weights, gen_X, norm_of
+from .lessons import final_weights, gen_X, norm_of, norms
 from .parameters import weight
 from .quantity import Heat, Quantity, Role, computed, param_link
 from .training import c_dY, c_WhyT, c_X, table, weights
@@ -128,7 +128,8 @@ b_Whh = param_link("b_Whh", "Whh", "Whh from Parameters (its transpose carries t
 @computed("da_t = (1 - h_t²) ∘ dh_t: back through tanh, since tanh'(a) = 1 - tanh(a)².", _back("da"),
           heat=Heat.DIVERGING, exercise=True)
 def da(L, t, i, j):
-    return f"(1-{L[b_h, t].ref(i)}^2)*{L[dh, t].ref(i)}"
+    h = L[b_h, t].ref(i)
+    return f"(1-{h}*{h})*{L[dh, t].ref(i)}"     # not h^2: LibreOffice's ^ gives #NUM! when it underflows
 
 
 @computed("dWxh_t = da_t · x_tᵀ: entry [i, k] = da_t[i] · x_t[k].", _contribution("Wxh"),
@@ -260,7 +261,8 @@ def c_dH(L, slot, t, i):
 
 @computed("da_t = (1 - h_t²) ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"], heat=Heat.DIVERGING)
 def c_dA(L, slot, t, i):
-    return f"(1-{L[c_H, slot].ref(t + 1, i)}^2)*{L[c_dH, slot].ref(t, i)}"
+    h = L[c_H, slot].ref(t + 1, i)
+    return f"(1-{h}*{h})*{L[c_dH, slot].ref(t, i)}"
 
 
 def network_tables(slot):
@@ -304,7 +306,7 @@ def generate_parts(L, labels):
 
 # --- Gradient flow --------------------------------------------------------------------------------
 
-da_norms = Quantity("da_norms", lambda c, t: np.linalg.norm(c.B.hidden["da"], axis=1), norm_of("da"),
+da_norms = Quantity("da_norms", lambda c, t: norms(c.B.hidden["da"]), norm_of("da"),
                     "|da_t| = sqrt(Σ_i da_t[i]²)")
 
 
