@@ -7,6 +7,7 @@ import click
 from . import __version__
 from . import build as building
 from .model import cells
+from .model.optimizers import OPTIMIZERS
 from .model.scenario import InputError, list_templates, make_scenario
 
 
@@ -52,13 +53,18 @@ def main():
               help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn.")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
-@click.option("--lr", type=float, help="Learning rate of the SGD update (default 0.1).")
+@click.option("--lr", type=float, help="Learning rate of the update (default 0.1).")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)),
+              help="The update rule: sgd (default), momentum, adagrad (as min-char-rnn) or adam.")
+@click.option("--momentum", type=float, help="μ of --optimizer momentum, 0 <= MU < 1 (default 0.9).")
 @click.option("--epochs", type=int, help="Training epochs shown on a Training sheet (default 0).")
 @click.option("--clip", type=float, help="Clip every gradient entry to [-CLIP, CLIP] before updates.")
 @click.option("--loss", "loss_mode", type=click.Choice(["all", "last"]),
               help="all: every step's prediction counts (default); last: only the final one.")
-@click.option("--generate", type=int, help="Add a Generate sheet writing N letters greedily (default 0).")
+@click.option("--generate", type=int, help="Add a Generate sheet writing N letters, greedily unless --temperature (default 0).")
 @click.option("--start", help="The letter generation starts from (default: the word's first).")
+@click.option("--temperature", type=float,
+              help="With --generate: draw each letter from softmax(y / T) instead of taking the most probable.")
 @click.option("--layout", type=click.Choice(["auto", "detailed", "compact"]),
               help="detailed: every step sheet shows its matrices and gradient contributions; compact: "
                    "vectors only (auto: compact for big inputs).")
@@ -69,13 +75,14 @@ def main():
               help="Write NAME-exercise and NAME-answers instead: STEPS (e.g. f2,b4; default f2 and the "
                    "last Back step) left blank to fill in.")
 @click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
-def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
-          layout, fmt, out, no_template, exercise, pdf):
+def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, epochs, clip, loss_mode,
+          generate, start, temperature, layout, fmt, out, no_template, exercise, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = building.parse_formats(fmt)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
-                       start=start, layout=layout, use_template=not no_template)
+                       start=start, layout=layout, optimizer=optimizer, momentum=momentum,
+                       temperature=temperature, use_template=not no_template)
     paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     if pdf:
         building.require_libreoffice()

@@ -136,6 +136,7 @@ class Layout:
         self.where = {}          # key -> Block
         self.placed = {}         # key -> Quantity
         self.names = {}          # defined name -> key
+        self.weights_of = {}     # network-block slot -> parameter name -> Quantity, for a sheet's own weights
         self.compact = {"compact": True, "detailed": False}.get(scenario.layout, self.detail_cells() > DETAIL_LIMIT)
 
     T = property(lambda self: self.sc.T)
