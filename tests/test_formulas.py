@@ -17,6 +17,9 @@ FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 SCENARIOS = [
     dict(word="hello", epochs=2, generate=3, clip=1.0),
     dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
+    dict(word="hello", epochs=2, optimizer="adam", clip=0.5, generate=3, temperature=0.5),
+    dict(word="abcab", model="standard", hidden=2, epochs=2, optimizer="adagrad", generate=2, temperature=2.0),
+    dict(word="abcab", model="standard", hidden=2, epochs=2, optimizer="momentum", layout="compact"),
 ]
 
 

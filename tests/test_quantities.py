@@ -22,6 +22,8 @@ SCENARIOS = {
     "standard": dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
     "compact": dict(word="mississippi", model="standard", layout="compact", epochs=1),
     "compact_article": dict(word="banana", layout="compact", hidden=2, generate=2),
+    "adam_sampled": dict(word="hello", epochs=2, optimizer="adam", clip=0.5, generate=3, temperature=0.5),
+    "momentum_compact": dict(word="banana", layout="compact", model="standard", optimizer="momentum", epochs=2),
 }
 
 

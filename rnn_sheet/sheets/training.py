@@ -1,5 +1,6 @@
 """The Update sheet (one update of the weights and the loss it gives) and the Training sheet (more
-epochs). The optimizer writes each update's formula (model/optimizers.py).
+epochs). The optimizer writes each update's formula and its state's (model/optimizers.py); the state
+is laid out as the weights are, one band per state name (moment, trained_moment).
 
 Both use a compact, time-major "network block": one row per time step, so a whole forward and
 backward pass fits in a few tables; rows are time steps, so every product is a SUMPRODUCT of two rows
@@ -11,10 +12,10 @@ from functools import cache
 
 import numpy as np
 
+from ..model.optimizers import Refs
 from .backward import label, sum_over_time
 from .layout import CHART_ROWS, Part, SheetPlan, steps, units
 from .parameters import joined, most_probable, vocab, word
-from ..model.optimizers import Refs
 from .quantity import Heat, Quantity, Role, column, computed
 
 # --- the updated weights ---------------------------------------------------------------------------
