@@ -49,7 +49,8 @@ def build(scenario, progress=None):
 def render_sheet(L, ctx, plan_sheet):
     sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width, widths=_widths(plan_sheet),
                   charts=[_chart(L, c) for c in plan_sheet.charts], merges=list(plan_sheet.merges),
-                  header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands))
+                  header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands),
+                  outline=list(plan_sheet.outline))
     for row, col, text, style in plan_sheet.labels:
         sheet.cells[(row, col)] = Cell(Kind.LABEL, text, style=style)
     view = L.seen_from(plan_sheet.name)
