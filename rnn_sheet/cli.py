@@ -1,6 +1,7 @@
 """The rnn-sheet command: argument parsing and messages only."""
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -68,17 +69,24 @@ def main():
 @click.option("--exercise", is_flag=False, flag_value="", default=None, metavar="[STEPS]",
               help="Write NAME-exercise and NAME-answers instead: STEPS (e.g. f2,b4; default f2 and the "
                    "last Back step) left blank to fill in.")
+@click.option("--variants", type=int, metavar="N",
+              help="With --exercise: a class set of N exercises (1..200), variant k with random weights "
+                   "from --seed + k, and NAME-variants.csv listing them.")
 @click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
 def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
-          layout, fmt, out, no_template, exercise, pdf):
+          layout, fmt, out, no_template, exercise, variants, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = building.parse_formats(fmt)
+    if variants is not None:
+        building.check_variants(variants, exercise, weights, out)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
                        start=start, layout=layout, use_template=not no_template)
-    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     if pdf:
         building.require_libreoffice()
+    if variants is not None:
+        return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf)
+    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     started = time.monotonic()
     with LazyBar("building", started) as bar:
         built = building.build(sc, progress=bar)
@@ -91,6 +99,17 @@ def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode
         for written in building.export_pdf([job.path for job in jobs]):
             click.echo(f"wrote {written}")
     click.echo(f"total loss {built.loss:.6f}")
+
+
+def class_set(sc, formats, out, exercise, n, seed, pdf):
+    with LazyBar(f"building {n} variants", time.monotonic()) as bar:
+        written = building.write_class_set(sc, formats, out, exercise, n, seed, progress=bar)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if pdf:
+        for path in building.export_pdf([p for p in written if p.suffix != ".csv"]):
+            click.echo(f"wrote {path}")
+    click.echo(f"{n} variants, seeds {seed + 1} to {seed + n}")
 
 
 @main.command()
