@@ -1,4 +1,5 @@
 """The rnn-sheet command: argument parsing and messages only."""
+import math
 import sys
 import time
 from pathlib import Path
@@ -132,6 +133,32 @@ def check(file, tol):
     for line in report.lines():
         click.echo(line)
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--csv", "csv_path", metavar="PATH", help="Also write the marks as CSV, one row per file.")
+@click.option("--tol", type=float, default=1e-4, show_default=True,
+              help="Largest difference from the engine a right cell may have.")
+def grade(files, csv_path, tol):
+    """Mark filled-in exercises (.xlsx or .ods): LibreOffice recomputes them, and each blank block is
+    compared with the engine run on the file's own inputs.
+
+    Exit status 0 when every file was graded, 2 when one could not be (named on stderr)."""
+    from .checking.grade import Graded, csv_text, grade_many      # openpyxl: only for this command
+    if not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"--tol must be a positive number (got {tol!r})")
+    results = grade_many(files, tol)
+    for result in results:
+        if isinstance(result, Graded):
+            click.echo(result.line())
+        else:
+            click.echo(f"rnn-sheet: error: {result.line()}", err=True)
+    if csv_path:
+        text = csv_text(results)
+        building.write_atomically(csv_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        click.echo(f"wrote {csv_path}")
+    sys.exit(0 if all(isinstance(r, Graded) for r in results) else 2)
 
 
 def run(argv=None):

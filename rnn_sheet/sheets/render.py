@@ -1,7 +1,7 @@
 """Turn a plan into a workbook.Book: each placed quantity's cells get its formula (rendered as seen
 from their sheet), the engine's value cached beside it, the style of its role, its note and its
 heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -135,4 +135,19 @@ def named_values(scenario, names):
         block, q = L[key], L.placed[key]
         if name in names and q.role is not Role.INPUT:
             out[name] = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
+    return out
+
+
+def placed_values(scenario, keys):
+    """{(kind, t): (caption, the engine's value shaped as its block)} of the placed quantities in
+    `keys`, whatever layout a file was built with (a detailed plan places every one): what a graded
+    exercise's blanks must hold. Keys the plan does not place are left out."""
+    L = plan(replace(scenario, layout="detailed"))
+    ctx = Context(scenario)
+    out = {}
+    for key in keys:
+        if key in L.placed:
+            block, q = L[key], L.placed[key]
+            value = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
+            out[key] = L.captions.get(key, key[0]), value
     return out
