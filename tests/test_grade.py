@@ -237,11 +237,13 @@ def test_unreadable_files_are_named_and_no_libreoffice_starts(tmp_path, capsys, 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "fake.xlsx").write_text("not a zip")
-    r = run_in_process(["grade", "gone.ods", "notes.txt", "fake.xlsx"], capsys)
+    (tmp_path / "folder.xlsx").mkdir()
+    r = run_in_process(["grade", "gone.ods", "notes.txt", "fake.xlsx", "folder.xlsx"], capsys)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == ["rnn-sheet: error: gone.ods: no such file",
                                      "rnn-sheet: error: notes.txt: not a workbook: expected an .xlsx or .ods file",
-                                     "rnn-sheet: error: fake.xlsx: not a readable xlsx workbook"]
+                                     "rnn-sheet: error: fake.xlsx: not a readable xlsx workbook",
+                                     "rnn-sheet: error: folder.xlsx: a folder, not a file"]
 
 
 def test_exit_0_when_every_file_was_graded_whatever_the_marks(tmp_path, capsys, monkeypatch):

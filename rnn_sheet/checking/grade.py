@@ -94,6 +94,8 @@ def grade_many(paths, tol=TOLERANCE):
 def _readable(path):
     """None if `path` looks like a workbook LibreOffice should open, else why not (Ungraded)."""
     p = Path(path)
+    if p.is_dir():
+        return Ungraded(path, "a folder, not a file")
     if not p.is_file():
         return Ungraded(path, "no such file")
     if p.suffix.lower() not in (".xlsx", ".ods"):
