@@ -52,7 +52,9 @@ def sheet(L, sc):
         S.label(S.row, KEY, sample, style)
         S.label(S.row, TEXT, text)
         S.row += 1
-    for text in ("Heatmaps colour weights and gradients (red: large positive, white: 0, blue: large "
+    for text in ("Step and Back sheets past the worked ones (Step 1, Step 2, the last Back sheet) gather "
+                 "those notes", "in one note on their title.",
+                 "Heatmaps colour weights and gradients (red: large positive, white: 0, blue: large "
                  "negative)", "and probabilities (green: likely), so the eye sees what dominates."):
         S.label(S.row, TEXT, text)
         S.row += 1
