@@ -16,6 +16,7 @@ from .quantity import Heat, Role
 # Memory grows about 1 KB per cell while building, and spreadsheets slow down well before Excel's
 # own limits: a 300-letter text is about 200,000 cells.
 MAX_CELLS = 2_000_000
+MAX_FORMULA = 8192          # characters, Excel's limit (a detailed sum over 500 Back sheets nears it)
 
 
 @dataclass
@@ -108,6 +109,9 @@ def _cells(q, view, t):
         text = q.formula(view, t, i, j)
         if text is None:
             return Cell(Kind.CONST, value, style="const")
+        if len(text) >= MAX_FORMULA:
+            raise InputError(f"{q.kind} on the sheet '{view.sheet}' would need a formula of {len(text):,} "
+                             f"characters, more than Excel's {MAX_FORMULA:,}: use --layout compact")
         return Cell(Kind.FORMULA, value, text, style=f"{kind}_text" if isinstance(value, str) else number)
     return cell
 
