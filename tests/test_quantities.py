@@ -22,6 +22,9 @@ SCENARIOS = {
     "standard": dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
     "compact": dict(word="mississippi", model="standard", layout="compact", epochs=1),
     "compact_article": dict(word="banana", layout="compact", hidden=2, generate=2),
+    "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5),
+    "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2),
+    "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2),
 }
 
 
