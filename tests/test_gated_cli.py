@@ -101,7 +101,8 @@ def _without_forget_gate(d):
 
 BAD = [
     (["build", "abcab", "--model", "rnn"], lambda tmp: [], ["rnn", "lstm", "gru", "feedforward"]),
-    (["build", "abcab", "--model", "lstm", "--weights"], lambda tmp: [weights_file(tmp, "lstm", change=_without_forget_gate)],
+    (["build", "abcab", "--model", "lstm", "--weights"],
+     lambda tmp: [weights_file(tmp, "lstm", change=_without_forget_gate)],
      ["missing Wxf", "a list of 3 rows of 3 numbers"]),
     (["build", "abcab", "--model", "gru", "--weights"],
      lambda tmp: [weights_file(tmp, "gru", change=lambda d: d.update(Whr=[[0.1, 0.2]] * 3))],

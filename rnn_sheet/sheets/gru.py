@@ -179,8 +179,9 @@ def c_dH(L, slot, t, i):
     if t == L.T - 1:
         return out
     n = t + 1
-    return (out + f"+{L[c_dH, slot].ref(n, i)}*{L[Z.c_act, slot].ref(n, i)}"
-            f"+{L[c_dRH, slot].ref(n, i)}*{L[R.c_act, slot].ref(n, i)}+" + gates.network_handed_back(L, [Z, R], slot, n, i))
+    kept = f"{L[c_dH, slot].ref(n, i)}*{L[Z.c_act, slot].ref(n, i)}"
+    reset = f"{L[c_dRH, slot].ref(n, i)}*{L[R.c_act, slot].ref(n, i)}"
+    return f"{out}+{kept}+{reset}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
 
 @computed("d(r∘h)_t = Whnᵀ · da_n", lambda c, s: c.record(s).bwd.hidden["drh"], heat=Heat.DIVERGING)

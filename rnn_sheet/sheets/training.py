@@ -271,6 +271,7 @@ def training_sheet(L, letters):
              "values": loss_epochs}, below=N + 1 < CHART_ROWS)
     for k in range(1, N + 1):
         weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}")
-        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})", f"Epoch {k}: weights ({weights_text})")
+        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})",
+                    f"Epoch {k}: weights ({weights_text})")
         network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
     return S
