@@ -3,9 +3,11 @@ exercise blanks the gate and cell-state bands, and bad input (an unknown cell, a
 gate or with a wrong shape or for another cell, a template whose weights are for another cell) is one
 line, exit 2, no file."""
 import json
+import math
 import re
 import zipfile
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -135,3 +137,21 @@ def test_a_template_with_weights_for_another_cell(tmp_path, monkeypatch, capsys)
     r = run_in_process(["build", "odd"], capsys)
     assert_one_line_error(r, "template odd", "for the lstm model", "weights for the standard model")
     assert files_under(tmp_path) == before
+
+
+def test_builds_are_byte_deterministic(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for out in ("a", "b"):
+        run_ok(["build", "lstm-hello", "--epochs", "1", "--generate", "2", "--format", "all", "--out", out], capsys)
+    for name in ("lstm-hello.xlsx", "lstm-hello.ods"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru"])
+def test_every_cached_value_is_finite_with_pre_activations_of_1000(model):
+    sc = make_scenario("abcab", model=model, hidden=2, seed=1, epochs=1, generate=2, use_template=False)
+    up_down = np.array([[1000.0], [-1000.0]])
+    sc.params = sc.params.replace(**{k: up_down * np.ones(v.shape) for k, v in sc.params.items() if k[:2] == "Wx"})
+    numbers = [c.value for s in build(sc).book.sheets for c in s.cells.values() if isinstance(c.value, float)]
+    assert len(numbers) > 1000 and all(math.isfinite(v) for v in numbers)
+    assert 0.0 in numbers and 1.0 in numbers           # saturated gates, exactly
