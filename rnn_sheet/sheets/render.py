@@ -143,7 +143,8 @@ def _widths(plan_sheet):
 
 def _chart(L, spec):
     return Chart(spec["title"], L[spec["categories"]], L[spec["values"]], spec["anchor"], spec["size"],
-                 spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""))
+                 spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""), spec.get("name", ""),
+                 tuple((name, L[q]) for name, q in spec.get("more", ())))
 
 
 def _properties(sc):
