@@ -17,6 +17,9 @@ FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 SCENARIOS = [
     dict(word="hello", epochs=2, generate=3, clip=1.0),
     dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
+    dict(word="abcab", model="lstm", hidden=2, epochs=2, generate=2, clip=0.5),
+    dict(word="abcab", model="gru", hidden=2, epochs=1, loss_mode="last", layout="compact"),
+    dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2),
 ]
 
 

@@ -25,7 +25,7 @@ def activation(gate, a, compound=False):
 
 def slope(gate, d, k):
     """d ∘ (the activation's derivative, from its value k): σ' = k(1 - k), tanh' = 1 - k²."""
-    return f"{d}*{k}*(1-{k})" if gate.activation == "sigmoid" else f"{d}*(1-{k}^2)"
+    return f"{d}*{k}*(1-{k})" if gate.activation == "sigmoid" else f"{d}*(1-{k}*{k})"    # k*k: see rnn.da
 
 
 def symbol(gate):

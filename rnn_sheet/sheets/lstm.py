@@ -110,7 +110,8 @@ def dc_in(L, t, i, j):
 @computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: through h_t, and from step t+1.", _back("dc"),
           heat=Heat.DIVERGING, exercise=True)
 def dc(L, t, i, j):
-    return f"{L[dh, t].ref(i)}*{L[O.b_act, t].ref(i)}*(1-{L[b_tc, t].ref(i)}^2)+{L[dc_in, t].ref(i)}"
+    tc = L[b_tc, t].ref(i)
+    return f"{L[dh, t].ref(i)}*{L[O.b_act, t].ref(i)}*(1-{tc}*{tc})+{L[dc_in, t].ref(i)}"
 
 
 def _after(note, formula):
@@ -212,7 +213,8 @@ def c_dH(L, slot, t, i):
           heat=Heat.DIVERGING)
 def c_dC(L, slot, t, i):
     dH, C, O_, F_ = L[c_dH, slot], L[c_C, slot], L[O.c_act, slot], L[F.c_act, slot]
-    out = f"{dH.ref(t, i)}*{O_.ref(t, i)}*(1-TANH({C.ref(t + 1, i)})^2)"
+    tc = f"TANH({C.ref(t + 1, i)})"
+    out = f"{dH.ref(t, i)}*{O_.ref(t, i)}*(1-{tc}*{tc})"
     return out if t == L.T - 1 else out + f"+{L[c_dC, slot].ref(t + 1, i)}*{F_.ref(t + 1, i)}"
 
 
