@@ -51,7 +51,8 @@ def main():
 @click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
 @click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
 @click.option("--model", type=click.Choice(list(cells.CELLS)),
-              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn.")
+              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn; "
+                   "lstm, gru: gated cells; feedforward: no recurrent term (no memory).")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
 @click.option("--lr", type=float, help="Learning rate of the SGD update (default 0.1).")

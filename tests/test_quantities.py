@@ -22,6 +22,9 @@ SCENARIOS = {
     "standard": dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
     "compact": dict(word="mississippi", model="standard", layout="compact", epochs=1),
     "compact_article": dict(word="banana", layout="compact", hidden=2, generate=2),
+    "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5),
+    "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2),
+    "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2),
 }
 
 
@@ -173,7 +176,7 @@ def test_model_names_are_compared_only_in_the_registry():
     found = [f"{name}: {line.strip()}" for name, path in modules() if not name.startswith("model.cells")
              for line in path.read_text(encoding="utf-8").splitlines() if pattern.search(line)]
     assert found == []
-    assert set(cells.CELLS) == {"article", "standard"}
+    assert set(cells.CELLS) == {"article", "standard", "lstm", "gru", "feedforward"}
 
 
 def test_files_stay_readable():

@@ -142,21 +142,25 @@ def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all", optim
 @dataclass
 class Generated:
     inputs: list          # N character indices fed in (the start, then each output)
-    h: np.ndarray         # N x H
+    hidden: dict          # the cell's quantities by name, each N x ... ("h" among them)
     y: np.ndarray         # N x V
     outputs: list         # N character indices chosen
+
+    @property
+    def h(self):
+        return self.hidden["h"]
 
 
 def generate(P, start, n):
     """Greedy generation: feed each most probable next character back in as the next input."""
     cell, V, H = P.cell, P.V, P.H
-    G = Generated([], np.zeros((n, H)), np.zeros((n, V)), [])
+    inputs, steps, y, outputs = [], [], np.zeros((n, V)), []
     state, ix = cell.zero_state(H), start
     for g in range(n):
-        G.inputs.append(ix)
+        inputs.append(ix)
         state = cell.step(P, one_hot([ix], V)[0], state)
-        G.h[g] = state["h"]
-        G.y[g] = cell.output(P, state["h"])
-        ix = int(np.argmax(G.y[g]))
-        G.outputs.append(ix)
-    return G
+        steps.append(state)
+        y[g] = cell.output(P, state["h"])
+        ix = int(np.argmax(y[g]))
+        outputs.append(ix)
+    return Generated(inputs, _stack(steps) if steps else {"h": np.zeros((0, H))}, y, outputs)

@@ -22,6 +22,9 @@ TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr"
                  "loss", "generate", "start", "layout", "weights"}
 LAYOUTS = ("auto", "detailed", "compact")
 MAX_GENERATE = 200
+# Weights and lr beyond this teach nothing and overflow a spreadsheet's numbers (±1.8e308) within a
+# few time steps; larger values are refused, as are inputs whose computations overflow (sheets.render).
+MAX_MAGNITUDE = 1e6
 
 
 class InputError(ValueError):
@@ -135,13 +138,18 @@ def parse_weights(data, cell, V, H, source="weights"):
         raise InputError(f"{source}: expected an object with keys {', '.join(shapes)}")
     extra = set(data) - set(shapes)
     if extra:
+        other = cells.from_param_names(data)
+        hint = f"; these are weights for the {other.name} model" if other and set(other.param_names) == set(data) else ""
         raise InputError(f"{source}: unexpected key {sorted(extra)[0]!r} for the {cell.name} model "
-                         f"(expected {', '.join(shapes)})")
+                         f"(expected {', '.join(shapes)}){hint}")
     arrays = {}
     for key, shape in shapes.items():
         if key not in data:
             raise InputError(f"{source}: missing {key} ({_shape_text(shape)})")
         arrays[key] = _array(data[key], shape, f"{source}: {key} must be {_shape_text(shape)}")
+        if arrays[key].size and np.abs(arrays[key]).max() > MAX_MAGNITUDE:
+            big = arrays[key].flat[np.abs(arrays[key]).argmax()]
+            raise InputError(f"{source}: {key} holds {big:g}; weights must lie within ±{MAX_MAGNITUDE:g}")
     return cell.params(arrays)
 
 
@@ -210,6 +218,8 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     if not isinstance(hidden, int) or isinstance(hidden, bool) or not 1 <= hidden <= MAX_HIDDEN:
         raise InputError(f"hidden size must be a whole number from 1 to {MAX_HIDDEN} (got {hidden!r})")
     lr = _number(pick(lr, "lr", 0.1), "lr")
+    if abs(lr) > MAX_MAGNITUDE:
+        raise InputError(f"lr must lie within ±{MAX_MAGNITUDE:g} (got {lr:g})")
     epochs = pick(epochs, "epochs", 0)
     if not isinstance(epochs, int) or isinstance(epochs, bool) or not 0 <= epochs <= 1000:
         raise InputError(f"epochs must be a whole number from 0 to 1000 (got {epochs!r})")

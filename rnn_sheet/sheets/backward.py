@@ -55,7 +55,7 @@ def dh(L, t, i, j):
 
 def back_sheet(L, t, letters):
     V, H, T = L.V, L.H, L.T
-    S = SheetPlan(f"Back {t}", "backward")
+    S = SheetPlan(f"Back {t}", "backward", step=t)
     S.title(f"Time step {t} of {T}: backpropagation through time",
             "Going back in time from the last step: each step adds its share to every gradient.")
     S.band("dy_t = p_t - target_t: the error of the output scores", [

@@ -56,6 +56,7 @@ class SheetPlan:
     wide: set = field(default_factory=set)          # columns holding numbers somewhere
     charts: list = field(default_factory=list)      # dicts: title, categories / values keys, anchor ...
     merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
+    step: int | None = None         # the time step of a Step or Back sheet
     header_rows: int = 0            # title rows, frozen at the top of the window
     fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
     bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
@@ -179,13 +180,15 @@ class Layout:
     def __contains__(self, key):
         return key_of(key) in self.where
 
+    def worked(self, direction, t):
+        """The article's worked steps: the first two forward steps and the last backward one (also
+        the default exercise)."""
+        return t <= 2 if direction == "forward" else t == self.T
+
     def in_full(self, direction, t):
         """Does this step's sheet show its matrices (and, backward, its gradient contributions)?
-        A compact workbook still shows the article's worked steps in full: the first two forward
-        steps and the last backward one (also the default exercise)."""
-        if not self.compact:
-            return True
-        return t <= 2 if direction == "forward" else t == self.T
+        A compact workbook still shows the worked steps in full."""
+        return not self.compact or self.worked(direction, t)
 
     def counted(self, t):
         """Does step t's prediction enter the loss?"""

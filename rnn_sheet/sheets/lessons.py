@@ -16,21 +16,26 @@ def norm_of(kind):
 
 
 flow_t = Quantity("flow_t", lambda c, t: np.arange(1, c.sc.T + 1), role=Role.CONSTANT, note="The time step t.")
-grad_norms = Quantity("grad_norms", lambda c, t: np.linalg.norm(c.B.dh, axis=1), norm_of("dh"),
+def norms(rows):
+    """sqrt(Σ_i v[i]²) per row, overflowing where SQRT(SUMSQ()) does (no rescaling)."""
+    return np.sqrt((rows * rows).sum(axis=1))
+
+
+grad_norms = Quantity("grad_norms", lambda c, t: norms(c.B.dh), norm_of("dh"),
                       "|dh_t| = sqrt(Σ_i dh_t[i]²): how much error reaches step t.")
 
 
 def gradient_flow_sheet(L):
     T = L.T
     S = SheetPlan("Gradient flow", "backward")
-    S.title("Gradient flow: how much error reaches each time step",
-            "|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
-            "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
+    S.title("Gradient flow: how much error reaches each time step", L.family.flow_note)
     S.band("Size of the gradient per time step (from the Back sheets)", [
         Part(flow_t, None, "step", T), Part(grad_norms, None, "|dh_t|", T)] + L.family.flow_parts(L))
     L.name("grad_norms", grad_norms)
-    S.chart({"title": "|dh_t| by time step", "x_title": "time step t", "y_title": "|dh_t|",
-             "categories": flow_t, "values": grad_norms})
+    more = L.family.flow_series(L)
+    names = ["|dh_t|"] + [name for name, _ in more]
+    S.chart({"title": " and ".join(names) + " by time step", "x_title": "time step t", "y_title": ", ".join(names),
+             "categories": flow_t, "values": grad_norms, **({"name": names[0], "more": more} if more else {})})
     return S
 
 

@@ -1,6 +1,7 @@
 """Turn a plan into a workbook.Book: each placed quantity's cells get its formula (rendered as seen
 from their sheet), the engine's value cached beside it, the style of its role, its note and its
 heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -15,6 +16,7 @@ from .quantity import Heat, Role
 # Memory grows about 1 KB per cell while building, and spreadsheets slow down well before Excel's
 # own limits: a 300-letter text is about 200,000 cells.
 MAX_CELLS = 2_000_000
+MAX_FORMULA = 8192          # characters, Excel's limit (a detailed sum over 500 Back sheets nears it)
 
 
 @dataclass
@@ -36,12 +38,14 @@ def build(scenario, progress=None):
         raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
                          "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
                          "--hidden or vocabulary")
-    ctx = Context(scenario)
     sheets = []
-    for n, sheet_plan in enumerate(L.sheets, 1):
-        sheets.append(render_sheet(L, ctx, sheet_plan))
-        if progress:
-            progress(n, len(L.sheets))
+    # An overflow is no warning to print: _finite refuses the inputs that cause one, in one line.
+    with np.errstate(over="ignore", invalid="ignore"):
+        ctx = Context(scenario)
+        for n, sheet_plan in enumerate(L.sheets, 1):
+            sheets.append(render_sheet(L, ctx, sheet_plan))
+            if progress:
+                progress(n, len(L.sheets))
     names = {name: L[key] for name, key in L.names.items()}
     return Built(Book(sheets, names, _properties(scenario)), L, ctx)
 
@@ -57,17 +61,40 @@ def render_sheet(L, ctx, plan_sheet):
     for key, block in plan_sheet.blocks.items():
         q, t = plan_sheet.quantities[key], key[1]
         v = np.asarray(q.value(ctx, t), dtype=object).reshape(block.nrows, block.ncols)
+        _finite(q, v, plan_sheet.name)
         cell, cells = _cells(q, view, t), sheet.cells
         for i, row in enumerate(v.tolist(), block.row):
             for j, value in enumerate(row):
                 cells[(i, block.col + j)] = cell(i - block.row, j, _plain(value))
-        note = q.note_for(L) if key in plan_sheet.noted else None
-        if note:
-            sheet.notes[(block.row, block.col)] = note
         heat = _heat(q, block, v)
         if heat:
             sheet.heatmaps.append(heat)
+    sheet.notes = _notes(L, plan_sheet)
     return sheet
+
+
+def _notes(L, plan_sheet):
+    """The plain-maths note of each block, where LibreOffice pays least for it: notes cost most of
+    the time it takes to open a workbook (a 30-step book with one per block opens in 2.1 s, 1.2 s with
+    these). A sheet notes each text once, on the first block that has it; a Step or Back sheet past
+    the worked steps gets one legend note on its title instead."""
+    notes = {}
+    for key, block in plan_sheet.blocks.items():
+        note = plan_sheet.quantities[key].note_for(L) if key in plan_sheet.noted else None
+        if note and note not in notes.values():
+            notes[(block.row, block.col)] = note
+    if plan_sheet.step is None or L.worked(plan_sheet.kind, plan_sheet.step) or not notes:
+        return notes
+    return {(0, 0): "The blocks of this sheet, in plain maths (as the notes on Step 1, Step 2 and Back "
+                    f"{L.T} say):\n" + "\n".join(notes.values())}
+
+
+def _finite(q, v, sheet):
+    """A number no spreadsheet can hold (the engine overflowed where the formula would too) is
+    refused before anything is written: a file with it would be damaged."""
+    if any(isinstance(x, float) and not math.isfinite(x) for x in v.flat):
+        raise InputError(f"with these inputs {q.kind} on the sheet '{sheet}' overflows (beyond ±1.8e308, "
+                         "which no spreadsheet can hold): use smaller weights, a smaller lr or fewer --epochs")
 
 
 def _cells(q, view, t):
@@ -83,6 +110,9 @@ def _cells(q, view, t):
         text = q.formula(view, t, i, j)
         if text is None:
             return Cell(Kind.CONST, value, style="const")
+        if len(text) >= MAX_FORMULA:
+            raise InputError(f"{q.kind} on the sheet '{view.sheet}' would need a formula of {len(text):,} "
+                             f"characters, more than Excel's {MAX_FORMULA:,}: use --layout compact")
         return Cell(Kind.FORMULA, value, text, style=f"{kind}_text" if isinstance(value, str) else number)
     return cell
 
@@ -114,7 +144,8 @@ def _widths(plan_sheet):
 
 def _chart(L, spec):
     return Chart(spec["title"], L[spec["categories"]], L[spec["values"]], spec["anchor"], spec["size"],
-                 spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""))
+                 spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""), spec.get("name", ""),
+                 tuple((name, L[q]) for name, q in spec.get("more", ())))
 
 
 def _properties(sc):

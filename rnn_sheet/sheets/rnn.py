@@ -4,11 +4,12 @@ sheet, between the parts all cells share:
 
   Parameters  parameter_bands      Step t     forward_bands        Back t   backward_bands
   Gradients   gradient_table_parts, gradient_bands, sum_over_time  Gradient flow  flow_parts
-  Update and Training (network blocks)  param_parts, network_parts, network_back_parts, network_back_bands
-  Generate    generate_parts
+  Update and Training (network blocks)  param_groups, network_cell_bands, network_parts,
+              network_back_parts, network_back_bands
+  Generate    generate_parts               Gradient flow  flow_parts, flow_series (more lines on its chart)
 Every family provides the kinds the shared sheets read: h (Step t), dh_out (Back t: what it hands
 to step t-1), c_H (network blocks), gen_H (Generate), and the tables its sum_over_time reads
-(gradient_tables, network_tables).
+(gradient_tables, network_tables); also labels, sum_notes, flow_note and detail_cells.
 """
 import math
 
@@ -17,7 +18,7 @@ import numpy as np
 from .backward import b_h, b_hprev, b_x, dh, gradient
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
-from .lessons import final_weights, gen_X, norm_of
+from .lessons import final_weights, gen_X, norm_of, norms
 from .parameters import weight
 from .quantity import Heat, Quantity, Role, computed, param_link
 from .training import c_dY, c_WhyT, c_X, table, weights
@@ -25,6 +26,8 @@ from .training import c_dY, c_WhyT, c_X, table, weights
 labels = {"bh": "bias"}             # the notes call bh "bias" (the article's word)
 gradient_tables = {"dA": "g_DA"}    # the tables sum_over_time reads besides the shared X, dY, H
 sum_notes = {"Wxh": "dWxh = Σ_t da_t · x_tᵀ", "Whh": "dWhh = Σ_t da_t · h(t-1)ᵀ", "bh": "dbias = Σ_t da_t"}
+flow_note = ("|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
+             "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
 
 
 def scalar(L):
@@ -128,7 +131,8 @@ b_Whh = param_link("b_Whh", "Whh", "Whh from Parameters (its transpose carries t
 @computed("da_t = (1 - h_t²) ∘ dh_t: back through tanh, since tanh'(a) = 1 - tanh(a)².", _back("da"),
           heat=Heat.DIVERGING, exercise=True)
 def da(L, t, i, j):
-    return f"(1-{L[b_h, t].ref(i)}^2)*{L[dh, t].ref(i)}"
+    h = L[b_h, t].ref(i)
+    return f"(1-{h}*{h})*{L[dh, t].ref(i)}"     # not h^2: LibreOffice's ^ gives #NUM! when it underflows
 
 
 @computed("dWxh_t = da_t · x_tᵀ: entry [i, k] = da_t[i] · x_t[k].", _contribution("Wxh"),
@@ -261,19 +265,25 @@ def c_dH(L, slot, t, i):
 
 @computed("da_t = (1 - h_t²) ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"], heat=Heat.DIVERGING)
 def c_dA(L, slot, t, i):
-    return f"(1-{L[c_H, slot].ref(t + 1, i)}^2)*{L[c_dH, slot].ref(t, i)}"
+    h = L[c_H, slot].ref(t + 1, i)
+    return f"(1-{h}*{h})*{L[c_dH, slot].ref(t, i)}"
 
 
 def network_tables(slot):
     return {"dA": ("c_dA", slot)}
 
 
-def param_parts(L, letters, quantity, t, caption):
+def param_groups(L, letters, quantity, t, caption):
+    """The cell's weights in one band (before Why): [(subtitle, parts)]."""
     H, V = L.H, L.V
-    return [Part(quantity("Wxh"), t, caption("Wxh"), H, V, units(H), letters), " ",
-            Part(quantity("Whh"), t, caption("Whh"), *((1, 1) if scalar(L) else (H, H)),
-                 col_labels=None if scalar(L) else units(H)), " ",
-            Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "]
+    return [("", [Part(quantity("Wxh"), t, caption("Wxh"), H, V, units(H), letters), " ",
+                  Part(quantity("Whh"), t, caption("Whh"), *((1, 1) if scalar(L) else (H, H)),
+                       col_labels=None if scalar(L) else units(H)), " ",
+                  Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "])]
+
+
+def network_cell_bands(S, L, slot, title):
+    """A tanh cell's network block needs no band besides its hidden-state table."""
 
 
 def network_parts(L, slot):
@@ -305,9 +315,13 @@ def generate_parts(L, labels):
 
 # --- Gradient flow --------------------------------------------------------------------------------
 
-da_norms = Quantity("da_norms", lambda c, t: np.linalg.norm(c.B.hidden["da"], axis=1), norm_of("da"),
+da_norms = Quantity("da_norms", lambda c, t: norms(c.B.hidden["da"]), norm_of("da"),
                     "|da_t| = sqrt(Σ_i da_t[i]²)")
 
 
 def flow_parts(L):
     return [Part(da_norms, None, "|da_t|", L.T)]
+
+
+def flow_series(L):
+    return []

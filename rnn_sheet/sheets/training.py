@@ -57,14 +57,20 @@ def weights(L, slot):
     return lambda name: L[trained(name), slot]
 
 
-def param_parts(L, letters, quantity, t, caption):
-    """Parts for one set of weights: quantity(name) gives each block's quantity, caption(name) its heading."""
+def param_bands(S, L, letters, quantity, t, caption, title):
+    """Bands for one set of weights: quantity(name) gives each block's quantity, caption(name) its
+    heading. A cell with several groups of weights (gates) gets a band per group, then the output's."""
     H, V = L.H, L.V
-    parts = L.family.param_parts(L, letters, quantity, t, caption)
-    parts.append(Part(quantity("Why"), t, caption("Why"), V, H, letters, units(H)))
+    out = [Part(quantity("Why"), t, caption("Why"), V, H, letters, units(H))]
     if L.cell.output_bias:
-        parts += [" ", Part(quantity("by"), t, caption("by"), V, row_labels=letters)]
-    return parts
+        out += [" ", Part(quantity("by"), t, caption("by"), V, row_labels=letters)]
+    groups = L.family.param_groups(L, letters, quantity, t, caption)
+    if len(groups) == 1:
+        S.band(title, groups[0][1] + out)
+        return
+    for name, parts in groups:
+        S.band(f"{title}: {name}", parts)
+    S.band(f"{title}: output", out)
 
 
 # --- the network block ----------------------------------------------------------------------------
@@ -183,6 +189,7 @@ def network_bands(S, L, letters, slot, backward, title):
         S.band("One-hot inputs x_t and targets, one row per time step", [
             Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
     # Two bands, not one: a single row of every table would print at a tiny scale.
+    L.family.network_cell_bands(S, L, slot, title)
     S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
         " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
     S.band(f"{title}: softmax, loss and prediction", [
@@ -197,8 +204,7 @@ def network_bands(S, L, letters, slot, backward, title):
         Part(c_WhyT, slot, "Whyᵀ", H, V, units(H), letters)] + L.family.network_back_parts(L, slot))
     L.family.network_back_bands(S, L, slot, title)
     clip = f" (clipped to ±{L.clip:g})" if L.clip else ""
-    S.band(f"{title}: gradients summed over time{clip}",
-           param_parts(L, letters, summed, slot, lambda n: f"d{n}"))
+    param_bands(S, L, letters, summed, slot, lambda n: f"d{n}", f"{title}: gradients summed over time{clip}")
 
 
 # --- the Update sheet -------------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def update_sheet(L, letters):
     clip = f", each gradient first clipped to [-{L.clip:g}, {L.clip:g}]" if L.clip else ""
     S.title(f"Update: one step of gradient descent, {L.optimizer.rule}",
             f"Uses lr from Parameters and the Gradients sheet{clip}. Type another lr to see its effect.")
-    S.band("The updated weights", param_parts(L, letters, new, None, lambda n: f"{n}_new"))
+    param_bands(S, L, letters, new, None, lambda n: f"{n}_new", "The updated weights")
     for name in L.cell.param_names:
         L.name(f"{name}_new", new(name))
     S.band("Does it help? The loss before and after the update", [
@@ -265,7 +271,7 @@ def training_sheet(L, letters):
              "values": loss_epochs}, below=N + 1 < CHART_ROWS)
     for k in range(1, N + 1):
         weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}")
-        S.band(f"Epoch {k}: weights ({weights_text})",
-               param_parts(L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})"))
+        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})",
+                    f"Epoch {k}: weights ({weights_text})")
         network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
     return S

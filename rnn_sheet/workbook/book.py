@@ -30,6 +30,13 @@ class Chart:
     type: str = "line"       # line / bar
     x_title: str = ""
     y_title: str = ""
+    name: str = ""           # the values' name in a legend (default: the title)
+    more: tuple = ()         # further series on the same axes: (name, grid.Block); a legend names them
+
+    @property
+    def series(self):
+        """(name, values block) of every series, first the chart's own values."""
+        return ((self.name or self.title, self.values),) + tuple(self.more)
 
 
 @dataclass

@@ -101,19 +101,22 @@ def _print_setup(ws, sheet):
 
 
 def _add_chart(wb, ws, spec):
-    series = {"name": spec.title, "categories": "=" + spec.categories.range(absolute=True),
-              "values": "=" + spec.values.range(absolute=True)}
+    categories = "=" + spec.categories.range(absolute=True)
+    series = [{"name": name, "categories": categories, "values": "=" + block.range(absolute=True)}
+              for name, block in spec.series]
     if spec.type == "bar":
         chart = wb.add_chart({"type": "column"})
-        chart.add_series({**series, "fill": {"color": "#2F75B5"}, "gap": 60})
+        for s in series:
+            chart.add_series({**s, "fill": {"color": "#2F75B5"}, "gap": 60})
     else:
         chart = wb.add_chart({"type": "line"})
-        chart.add_series({**series, "marker": {"type": "circle"}})
+        for s in series:
+            chart.add_series({**s, "marker": {"type": "circle"}})
     chart.set_title({"name": spec.title})
     chart.set_x_axis({"name": spec.x_title})
     y_axis = {"name": spec.y_title}
     if spec.type == "bar":
         y_axis["min"] = 0           # bars from zero: an auto-scaled axis exaggerates small differences
     chart.set_y_axis(y_axis)
-    chart.set_legend({"none": True})
+    chart.set_legend({"position": "bottom"} if spec.more else {"none": True})
     ws.insert_chart(*spec.anchor, chart)
