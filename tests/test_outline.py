@@ -1,6 +1,7 @@
 """Detail that folds away: the matrix copies, intermediate products and per-step contributions of the
 Step and Back sheets sit in outline row groups (expanded), in .xlsx and .ods alike; folded, a sheet
 keeps its band titles and its equations' results. Read back from the files."""
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -14,8 +15,20 @@ from rnn_sheet.writers.ods import write_ods
 from rnn_sheet.writers.xlsx import write_xlsx
 
 T_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-RESULTS = {"forward": {"h", "y", "p", "loss_t"}, "backward": {"dy", "dh", "da"}}
-DETAIL = {"forward": {"wx", "wh"}, "backward": {"dWhy_t", "dWxh_t", "dWhh_t", "dbh_t", "dh_out"}}
+# Per cell: what a folded Step and Back sheet still shows, and what folds away besides the matrix
+# copies, each step's gradient contributions (d..._t) and dh_next.
+MODELS = {
+    "article": dict(word="hello"),
+    "standard": dict(word="abcab", model="standard", hidden=2, use_template=False),
+    "lstm": dict(word="abcab", model="lstm", hidden=2, use_template=False),
+    "gru": dict(word="abcab", model="gru", hidden=2, use_template=False),
+    "feedforward": dict(word="abcab", model="feedforward", hidden=2, use_template=False),
+}
+RESULTS = {"forward": {"h", "y", "p", "loss_t"}, "backward": {"dy", "dh"}}
+OWN_RESULTS = {"article": ({"a"}, {"da"}), "standard": ({"a"}, {"da"}), "feedforward": ({"a"}, {"da"}),
+               "lstm": ({"c", "i", "f", "o", "g"}, {"dc"}), "gru": ({"z", "r", "n"}, set())}
+DETAIL = {"article": {"wx", "wh"}, "standard": {"wx", "wh"}, "feedforward": {"wx"},
+          "lstm": {"x", "h_prev", "c_prev", "dc_out"}, "gru": {"x", "h_prev", "rh"}}
 
 
 def xlsx_groups(path):
@@ -51,18 +64,17 @@ def ods_groups(path):
     return out, folded
 
 
-@pytest.fixture(scope="module", params=[dict(word="hello"),
-                                        dict(word="abcab", model="standard", hidden=2, use_template=False)])
+@pytest.fixture(scope="module", params=list(MODELS))
 def written(request, tmp_path_factory):
-    built = build(make_scenario(**request.param))
+    built = build(make_scenario(**MODELS[request.param]))
     folder = tmp_path_factory.mktemp("outline")
     write_xlsx(built.book, folder / "w.xlsx")
     write_ods(built.book, folder / "w.ods")
-    return built, folder
+    return request.param, built, folder
 
 
 def test_xlsx_and_ods_hold_the_same_groups_expanded(written):
-    built, folder = written
+    _, built, folder = written
     xlsx, above = xlsx_groups(folder / "w.xlsx")
     ods, folded = ods_groups(folder / "w.ods")
     assert not folded
@@ -74,7 +86,7 @@ def test_xlsx_and_ods_hold_the_same_groups_expanded(written):
 
 
 def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
-    built, folder = written
+    model, built, folder = written
     grouped, _ = xlsx_groups(folder / "w.xlsx")
     L = built.layout
     for plan_sheet, sheet in zip(L.sheets, built.book.sheets):
@@ -86,13 +98,17 @@ def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
         for first, _ in sheet.outline:      # the summary row above each group is a band title
             assert sheet.cells[(first - 1, 0)].style == "band"
         rows = {key: {b.row + i for i in range(b.nrows)} for key, b in plan_sheet.blocks.items()}
-        results = {key for key in rows if key[0] in RESULTS[plan_sheet.kind]}
-        assert {kind for kind, _ in results} == RESULTS[plan_sheet.kind], sheet.name
+        forward = plan_sheet.kind == "forward"
+        want = RESULTS[plan_sheet.kind] | OWN_RESULTS[model][0 if forward else 1]
+        results = {key for key in rows if key[0] in want or (not forward and key[0].startswith("da"))}
+        assert want <= {kind for kind, _ in results}, (sheet.name, want)
         for key in results:
             assert not rows[key] & hidden, (sheet.name, key)
         beside_results = set().union(*(rows[key] for key in results))
         for key, q in plan_sheet.quantities.items():
-            # A matrix copy folds away unless it shares its rows with a result (Why beside y_t, dh_t).
+            # A matrix copy folds away unless it shares its rows with a result (Why beside y_t, dh_t;
+            # a gate's weights beside the gate).
             copy = q.role is Role.LINK and q.copy_of and not rows[key] & beside_results
-            if key[0] in DETAIL[plan_sheet.kind] or copy:
+            contribution = not forward and re.fullmatch(r"d\w+_t", key[0])
+            if key[0] in DETAIL[model] | {"dh_out"} or copy or contribution:
                 assert rows[key] <= hidden, (sheet.name, key)
