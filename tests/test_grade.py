@@ -134,6 +134,9 @@ def graded(tmp_path_factory):
         "edited": fill(ex[2], ans[2], sub / "dan" / "hello-v2-exercise.xlsx", formulas=True),
         "empty": ex[1], "answers": ans[2],
     }
+    run(["build", "lstm-hello", "--exercise", "--variants", "1", "--out", str(folder / "lstm")])
+    files["lstm"] = fill(folder / "lstm" / "lstm-hello-v1-exercise.xlsx", folder / "lstm" / "lstm-hello-v1-answers.xlsx",
+                         sub / "fay" / "lstm-hello-v1-exercise.xlsx")
     edit_weight(files["edited"], 0.25)
     # Saved by LibreOffice, as a student using it would: the typed file as .ods.
     saved = recalc.convert([files["right"]], folder / "lo", to="ods")[0]
@@ -173,6 +176,12 @@ def test_filled_in_exercises_grade_full_marks(graded, key):
 
 
 @pytest.mark.libreoffice
+def test_a_filled_in_lstm_exercise_grades_full_marks(graded):
+    # The LSTM's default exercise: every gate's products and value, c_t and h_t on Step 2 ... 27 blocks.
+    assert _line(graded, "lstm") == f"{graded[0]['lstm']}: 27/27 blocks right"
+
+
+@pytest.mark.libreoffice
 def test_one_changed_cell_costs_its_block_and_same_named_files_are_graded_apart(graded):
     files = graded[0]
     assert files["right"].name == files["one_wrong"].name
@@ -203,7 +212,7 @@ def test_what_is_not_an_exercise_is_one_line_and_exit_2(graded, key, why):
     assert result.returncode == 2
     assert _line(graded, key).startswith(f"rnn-sheet: error: {files[key]}: {why}")
     assert "Traceback" not in result.stderr
-    assert len(result.stderr.splitlines()) == 3 and len(result.stdout.splitlines()) == 9
+    assert len(result.stderr.splitlines()) == 3 and len(result.stdout.splitlines()) == 10
 
 
 @pytest.mark.libreoffice
@@ -216,7 +225,10 @@ def test_the_gradebook_csv(graded):
     assert (one_wrong["blocks_right"], one_wrong["blocks_total"], one_wrong["score"]) == ("10", "11", "0.9091")
     assert one_wrong["Step 2: h_t"] == "0" and one_wrong["Back 4: da_t"] == "1"
     assert list(rows[0])[:5] == ["file", "blocks_right", "blocks_total", "score", "Step 2: Wxh·x_t"]
-    assert len(rows[0]) == 4 + BLOCKS
+    # One column per block label: hello's and the LSTM's, 7 of which are named alike (Step 2: h_t,
+    # y_t, p_t, loss_t; Back 4: dy_t, dWhy_t, dh_t); a file without a block leaves its cell empty.
+    assert len(rows[0]) == 4 + BLOCKS + 27 - 7
+    assert by_file[str(files["lstm"])]["Step 2: Wxh·x_t"] == "" and by_file[str(files["lstm"])]["Step 2: c_t"] == "1"
     assert by_file[str(files["right"])]["score"] == "1.0000" and by_file[str(files["empty"])]["score"] == "0.0000"
     assert by_file[str(files["missing"])]["score"] == ""
     assert f"wrote {folder / 'marks.csv'}" in result.stdout
