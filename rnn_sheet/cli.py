@@ -104,14 +104,15 @@ def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode
 
 
 def class_set(sc, formats, out, exercise, n, seed, pdf):
-    with LazyBar(f"building {n} variants", time.monotonic()) as bar:
+    variants = f"{n} variant{'s' if n > 1 else ''}"
+    with LazyBar(f"building {variants}", time.monotonic()) as bar:
         written = building.write_class_set(sc, formats, out, exercise, n, seed, progress=bar)
     for path in written:
         click.echo(f"wrote {path}")
     if pdf:
         for path in building.export_pdf([p for p in written if p.suffix != ".csv"]):
             click.echo(f"wrote {path}")
-    click.echo(f"{n} variants, seeds {seed + 1} to {seed + n}")
+    click.echo(f"{variants}, seeds {seed + 1} to {seed + n}")
 
 
 @main.command()

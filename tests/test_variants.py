@@ -77,14 +77,14 @@ def test_variants_differ_only_in_their_weights(class_set):
 def test_formats_all_and_the_progress_bar_on_a_terminal(tmp_path):
     code, shown = _run_on_a_terminal(["build", "hello", "--exercise", "f1", "--variants", "1", "--format", "all",
                                       "--seed", "7", "--out", "set"], tmp_path, NO_DELAY)
-    assert code == 0 and "building 1 variants" in shown and "%" in shown
+    assert code == 0 and "building 1 variant" in shown and "%" in shown
     assert files_under(tmp_path / "set") == sorted(
         [f"hello-v1-{kind}.{fmt}" for kind in ("answers", "exercise") for fmt in ("ods", "xlsx")]
         + ["hello-variants.csv"])
     rows = list(csv.reader(open(tmp_path / "set" / "hello-variants.csv", encoding="utf-8")))
     assert rows[1][:4] == ["1", "8", "hello-v1-exercise.xlsx;hello-v1-exercise.ods",
                            "hello-v1-answers.xlsx;hello-v1-answers.ods"]
-    assert shown.splitlines()[-1].strip() == "1 variants, seeds 8 to 8"
+    assert shown.splitlines()[-1].strip() == "1 variant, seeds 8 to 8"
 
 
 @pytest.mark.parametrize("args, words", [
