@@ -47,7 +47,7 @@ def forward_bands(S, L, t, letters, full):
     V, H = L.V, L.H
     S.band("Wxh · x_t: the input letter through the input weights", shown(L, [
         Part(rnn.Wxh_link, t, "Wxh", H, V, units(H), letters), "×",
-        Part(x, t, "x_t", V, row_labels=letters), "=", Part(rnn.wx, t, "Wxh·x_t", H)], full))
+        Part(x, t, "x_t", V, row_labels=letters), "=", Part(rnn.wx, t, "Wxh·x_t", H)], full), detail=True)
     S.band("h_t = tanh(Wxh·x_t + bh): the hidden layer, from this letter alone", shown(L, [
         Part(rnn.bh_link, t, "bh", H, row_labels=units(H)), "→", Part(a, t, "sum = Wxh·x_t + bh", H),
         "→", Part(h, t, "h_t = tanh", H)], full), "No h(t-1): a feed-forward network does not remember the letters "
@@ -74,9 +74,9 @@ def backward_bands(S, L, t, letters, contributions):
     if contributions:
         S.band("Input weights and bias: this step's gradient contributions", [
             Part(rnn.dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
-            Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(dbh_t, t, "dbh_t = da_t", H)])
+            Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(dbh_t, t, "dbh_t = da_t", H)], detail=True)
     S.band("Nothing is handed back to step t-1: there are no recurrent weights", [
-        Part(dh_out, t, "dh_next = 0", H, row_labels=units(H))])
+        Part(dh_out, t, "dh_next = 0", H, row_labels=units(H))], detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ class GateSheets:
         S.band(f"{self.gate.title.capitalize()}: this step's gradient contributions", [
             Part(self.dWx_t, t, f"d{Wx}_t = da_{self.k}·x_tᵀ", H, V, units(H), letters), " ",
             Part(self.dWh_t, t, f"d{Wh}_t = da_{self.k}·{self.rec_label}ᵀ", H, H, units(H), units(H)), " ",
-            Part(self.db_t, t, f"d{b}_t", H)])
+            Part(self.db_t, t, f"d{b}_t", H)], detail=True)
 
     def table_part(self, L, quantity, slot, labels=None):
         """A gate's table, one row per step, a row below the tables that start with the zero state."""

@@ -68,10 +68,12 @@ def forward_bands(S, L, t, letters, full):
     V, H = L.V, L.H
     S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
         Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H))],
-        "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)")
+        "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)",
+        detail=True)
     Z.forward_band(S, L, t, letters, full)
     R.forward_band(S, L, t, letters, full)
-    S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", H, row_labels=units(H))])
+    S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", H, row_labels=units(H))],
+           detail=True)
     N.forward_band(S, L, t, letters, full)
     S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
         Part(zn, t, "(1-z)∘n", H, row_labels=units(H)), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
@@ -106,7 +108,7 @@ def backward_bands(S, L, t, letters, contributions):
     H, V, u = L.H, L.V, units(L.H)
     S.band("From Step t: the gates, h(t-1) and r∘h(t-1)", [
         Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-        Part(b_hprev, t, "h(t-1)", H), Part(b_rh, t, "r∘h(t-1)", H)])
+        Part(b_hprev, t, "h(t-1)", H), Part(b_rh, t, "r∘h(t-1)", H)], detail=True)
     S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
         Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
     S.band("Back through n's tanh, then through Whn to r ∘ h(t-1) and r", shown(L, [
@@ -115,13 +117,14 @@ def backward_bands(S, L, t, letters, contributions):
     S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
         Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
     if contributions:
-        S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)])
+        S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
+               detail=True)
         for g in GATES:
             g.contribution_band(S, L, t, letters)
     S.band("dh_next = dh∘z + d(r∘h)∘r + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
            "dh_next (the first step: nothing earlier receives it)", shown(L, [
                Part(Z.b_Wh, t, "Whz", H, H, u, u), " ", Part(R.b_Wh, t, "Whr", H, H, None, u), " ",
-               Part(dh_out, t, "dh_next", H, row_labels=u)], contributions))
+               Part(dh_out, t, "dh_next", H, row_labels=u)], contributions), detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def forward_bands(S, L, t, letters, full):
         Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H)),
         Part(c_prev, t, "c(t-1)", H)],
         "x_t, h(t-1) → input gate i, forget gate f, output gate o, candidate g → c_t = f∘c(t-1) + i∘g "
-        "→ h_t = o∘tanh(c_t)")
+        "→ h_t = o∘tanh(c_t)", detail=True)
     for g in GATES:
         g.forward_band(S, L, t, letters, full)
     S.band("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state", [
@@ -138,7 +138,8 @@ def backward_bands(S, L, t, letters, contributions):
     H, V, u = L.H, L.V, units(L.H)
     S.band("From Step t: the gates, c(t-1) and tanh(c_t)", [
         Part(I.b_act, t, "i_t", H, row_labels=u), Part(F.b_act, t, "f_t", H), Part(O.b_act, t, "o_t", H),
-        Part(G.b_act, t, "g_t", H), " ", Part(b_cprev, t, "c(t-1)", H), Part(b_tc, t, "tanh(c_t)", H)])
+        Part(G.b_act, t, "g_t", H), " ", Part(b_cprev, t, "c(t-1)", H), Part(b_tc, t, "tanh(c_t)", H)],
+        detail=True)
     nxt = "dc_next = 0: nothing comes back from after the last step" if t == L.T else f"dc_next from Back {t + 1}"
     S.band("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: the error reaching the cell state", [
         Part(dc_in, t, "dc_next", H, row_labels=u), "→", Part(dc, t, "dc_t", H)], nxt)
@@ -149,13 +150,15 @@ def backward_bands(S, L, t, letters, contributions):
         Part(g.da, t, f"da_{g.k}", H, row_labels=u if g is I else None) for g in GATES])
     if contributions:
         S.band("x_t and h(t-1), which this step's contributions multiply", [
-            Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(b_hprev, t, "h(t-1)", H, row_labels=u)])
+            Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(b_hprev, t, "h(t-1)", H, row_labels=u)],
+            detail=True)
         for g in GATES:
             g.contribution_band(S, L, t, letters)
     S.band("dh_next = Σ_k Whkᵀ · da_k and dc_next = f_t ∘ dc_t: handed back to the step before" if t > 1 else
            "dh_next and dc_next (the first step: nothing earlier receives them)", shown(L, [
                Part(g.b_Wh, t, g.gate.params[1], H, H, u if g is I else None, u) for g in GATES] + [
-               " ", Part(dh_out, t, "dh_next", H, row_labels=u), Part(dc_out, t, "dc_next", H)], contributions))
+               " ", Part(dh_out, t, "dh_next", H, row_labels=u), Part(dc_out, t, "dc_next", H)], contributions),
+           detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------

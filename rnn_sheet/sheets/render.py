@@ -2,7 +2,7 @@
 from their sheet), the engine's value cached beside it, the style of its role, its note and its
 heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,7 +53,8 @@ def build(scenario, progress=None):
 def render_sheet(L, ctx, plan_sheet):
     sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width, widths=_widths(plan_sheet),
                   charts=[_chart(L, c) for c in plan_sheet.charts], merges=list(plan_sheet.merges),
-                  header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands))
+                  header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands),
+                  outline=list(plan_sheet.outline))
     for row, col, text, style in plan_sheet.labels:
         sheet.cells[(row, col)] = Cell(Kind.LABEL, text, style=style)
     view = L.seen_from(plan_sheet.name)
@@ -165,4 +166,19 @@ def named_values(scenario, names):
         block, q = L[key], L.placed[key]
         if name in names and q.role is not Role.INPUT:
             out[name] = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
+    return out
+
+
+def placed_values(scenario, keys):
+    """{(kind, t): (caption, the engine's value shaped as its block)} of the placed quantities in
+    `keys`, whatever layout a file was built with (a detailed plan places every one): what a graded
+    exercise's blanks must hold. Keys the plan does not place are left out."""
+    L = plan(replace(scenario, layout="detailed"))
+    ctx = Context(scenario)
+    out = {}
+    for key in keys:
+        if key in L.placed:
+            block, q = L[key], L.placed[key]
+            value = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
+            out[key] = L.captions.get(key, key[0]), value
     return out

@@ -109,7 +109,7 @@ def forward_bands(S, L, t, letters, full):
     S.band("Wxh · x_t: the input letter through the input weights", shown(L, [
         Part(Wxh_link, t, "Wxh", H, V, units(H), letters), "×",
         Part(x, t, "x_t", V, row_labels=letters), "=",
-        Part(wx, t, "Wxh·x_t", H)], full))
+        Part(wx, t, "Wxh·x_t", H)], full), detail=True)
     if scalar(L):
         parts = [Part(Whh_link, t, "Whh", 1), "×", Part(h_prev, t, "h(t-1)", H), "+",
                  Part(bh_link, t, "bias", 1), "=", Part(wh, t, "Whh·h(t-1)+bias", H)]
@@ -118,7 +118,7 @@ def forward_bands(S, L, t, letters, full):
                  Part(h_prev, t, "h(t-1)", H), "+", Part(bh_link, t, "bh", H), "=",
                  Part(wh, t, "Whh·h(t-1)+bh", H)]
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
-    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev)
+    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev, detail=True)
     S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
         Part(a, t, "sum", H, row_labels=units(H)), "→", Part(h, t, "h_t = tanh", H)])
 
@@ -170,7 +170,7 @@ def backward_bands(S, L, t, letters, contributions):
     if contributions:
         S.band("Input weights: this step's gradient contribution", [
             Part(dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
-            Part(b_x, t, "x_t", V, row_labels=letters)])
+            Part(b_x, t, "x_t", V, row_labels=letters)], detail=True)
     if scalar(L):
         parts = [Part(b_hprev, t, "h(t-1)", H, row_labels=units(H)), " ",
                  Part(dWhh_t, t, "dWhh_t = Σ da_t·h(t-1)", 1), Part(dbh_t, t, "dbias_t = Σ da_t", 1)]
@@ -180,11 +180,12 @@ def backward_bands(S, L, t, letters, contributions):
                  Part(dbh_t, t, "dbh_t = da_t", H)]
     if contributions:
         prev = "h(t-1) = 0 at the first step" if t == 1 else f"h(t-1) from Step {t - 1}"
-        S.band("Recurrent weights and bias: this step's gradient contributions", parts, prev)
+        S.band("Recurrent weights and bias: this step's gradient contributions", parts, prev, detail=True)
     whh = Part(b_Whh, t, "Whh", 1) if scalar(L) else Part(b_Whh, t, "Whh", H, H, units(H), units(H))
     S.band("dh_next = Whhᵀ · da_t: handed back to the step before" if t > 1 else
            "dh_next = Whhᵀ · da_t (the first step: nothing earlier receives it)",
-           shown(L, [whh, " ", Part(dh_out, t, "dh_next", H, row_labels=units(H))], contributions))
+           shown(L, [whh, " ", Part(dh_out, t, "dh_next", H, row_labels=units(H))], contributions),
+           detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class Sheet:
     heatmaps: list = field(default_factory=list)  # Heatmap
     header_rows: int = 0                          # frozen title rows
     bands: list = field(default_factory=list)     # (first row, last row) of each titled band
+    outline: list = field(default_factory=list)   # (first row, last row) of each row group (level 1)
 
     @property
     def extent(self):
