@@ -3,6 +3,8 @@
     python benchmarks/bench.py                  # T = 10, 30, 100, 300; vocabulary 30, hidden 16, standard
     python benchmarks/bench.py --sizes 10,30 --no-recompute
     python benchmarks/bench.py --against ../old-checkout   # the same builds with another checkout's code
+    python benchmarks/bench.py --model lstm --versus standard --sizes 10,30,100 --no-recompute
+                                                # the same words with another cell, and the time ratio
 
 Each build runs in a fresh interpreter (`rnn-sheet build`, as a user would run it), so wall time
 includes start-up and peak memory is that process's own maximum resident size. The last table
@@ -105,15 +107,18 @@ def main():
     ap.add_argument("--no-recompute", action="store_true")
     ap.add_argument("--baseline", action="store_true", help="also time XlsxWriter alone for the same cell count")
     ap.add_argument("--against", type=Path, help="another checkout: its builds are timed beside ours")
+    ap.add_argument("--versus", help="another --model: the same builds with it, timed beside (ratio = ours / its)")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     args = ["--model", a.model, "--hidden", a.hidden, "--epochs", a.epochs, "--layout", a.layout]
+    versus = args[:1] + [a.versus] + args[2:] if a.versus else None
     print(f"hello (article template): best of 5 wall time {hello_wall():.2f} s"
           + (f"; {a.against}: {hello_wall(a.against.resolve()):.2f} s" if a.against else ""))
     print(f"vocabulary {len(ALPHABET)}, hidden {a.hidden}, {a.model} model, epochs {a.epochs}, layout {a.layout}")
     print(f"{'T':>5} {'build s':>8} {'peak MB':>8} {'file MB':>8} {'formulas':>9} {'LO recompute s':>15}"
           + (f" {'XlsxWriter alone s':>19}" if a.baseline else "")
-          + (f" {'against: build s':>17} {'peak MB':>8}" if a.against else ""))
+          + (f" {'against: build s':>17} {'peak MB':>8}" if a.against else "")
+          + (f" {a.versus + ': build s':>18} {'formulas':>9} {'ratio':>6}" if a.versus else ""))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for T in map(int, a.sizes.split(",")):
@@ -127,6 +132,10 @@ def main():
             if a.against:
                 other, other_peak = build(T, Path(tmp, f"against{T}.xlsx"), args, a.against.resolve())
                 line += f" {other:>17.2f} {other_peak:>8.0f}"
+            if versus:
+                path = Path(tmp, f"versus{T}.xlsx")
+                other, _ = build(T, path, versus)
+                line += f" {other:>18.2f} {formula_count(path):>9} {wall / other:>6.2f}"
             print(line, flush=True)
             rows.append((T, wall, n, lo))
     if len(rows) >= 2:

@@ -7,7 +7,8 @@
 Each build runs through the command line, as a user would, into a temporary folder. A workbook's
 fingerprint is the SHA-256 of its bytes (builds are byte-deterministic) and of a readable dump made
 by reading the file back: sheet order; every cell's formula, cached value and style (fill, number
-format, font, border); notes; merged ranges; conditional formats; charts' ranges; defined names. The
+format, font, border); notes; outline groups; merged ranges; conditional formats; charts' ranges;
+defined names. The
 bytes say whether anything changed; the dump, where.
 """
 import argparse
@@ -88,6 +89,9 @@ def dump_xlsx(path):
         vs = wv[ws.title]
         lines.append(f"== {ws.title} freeze={ws.freeze_panes} print={ws.print_area} "
                      f"breaks={[b.id for b in ws.row_breaks.brk]} tab={ws.sheet_properties.tabColor.rgb if ws.sheet_properties.tabColor else None}")
+        grouped = _outline(ws)
+        if grouped:
+            lines.append(f"outline rows {grouped}")
         for row in ws.iter_rows():
             for c in row:
                 if c.value is None and not c.has_style:
@@ -107,6 +111,20 @@ def dump_xlsx(path):
     for name, dn in sorted(wf.defined_names.items()):
         lines.append(f"name {name} {dn.attr_text}")
     return lines
+
+
+def _outline(ws):
+    """Row groups as (first, last, level) runs of 1-based rows."""
+    runs = []
+    for r in sorted(ws.row_dimensions):
+        level = ws.row_dimensions[r].outline_level
+        if not level:
+            continue
+        if runs and runs[-1][1] == r - 1 and runs[-1][2] == level:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r, level])
+    return [tuple(x) for x in runs]
 
 
 def dump_ods(path):

@@ -1,12 +1,16 @@
 """From a scenario to files on disk: the formats asked for, where they go, the exercise and answer-key
-pair, atomic writes (a failed build never leaves half a file), and the PDF print."""
+pair, a class set of exercises, atomic writes (a failed build never leaves half a file), and the PDF
+print."""
+import csv
+import io
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .model.scenario import InputError
+from .model.fingerprint import fingerprint
+from .model.scenario import InputError, find_template, read_template
 from .sheets import build
 
 FORMATS = ("xlsx", "ods")
@@ -73,6 +77,62 @@ def jobs(built, formats, paths, exercise=None):
             for path, book in zip(exercise_paths(p), (ex, ans))]
 
 
+# --- a class set: --exercise --variants N ---------------------------------------------------------
+
+MAX_VARIANTS = 200
+
+
+def check_variants(n, exercise, weights, out):
+    """Before any work: what a class set needs."""
+    if exercise is None:
+        raise InputError("--variants makes a class set of exercises: add --exercise")
+    if not 1 <= n <= MAX_VARIANTS:
+        raise InputError(f"--variants must be a whole number from 1 to {MAX_VARIANTS} (got {n})")
+    if weights is not None:
+        raise InputError("--variants draws each variant's weights from --seed + k: drop --weights")
+    if out is not None and Path(out).suffix.lower().lstrip(".") in FORMATS:
+        raise InputError(f"--variants writes many files: --out must be a folder, not {out}")
+
+
+def first_seed(sc, seed):
+    """The seed the variants count from: --seed, else the template's, else 0 (a scenario built on a
+    template's fixed weights has no seed of its own)."""
+    if seed is not None:
+        return seed
+    if sc.seed is not None:
+        return sc.seed
+    return read_template(find_template(sc.template)).get("seed", 0) if sc.template else 0
+
+
+def variant(sc, seed):
+    """The scenario with random weights drawn from `seed`: the same word, vocabulary, hidden size,
+    model and settings, never a template's fixed weights."""
+    return replace(sc, params=sc.cell.init(sc.V, sc.H, seed), seed=seed, template=None, description="")
+
+
+def write_class_set(sc, formats, out, exercise, n, seed, progress=None):
+    """Variant k (1..n, its weights from seed + k) as NAME-vKK-exercise and NAME-vKK-answers in each
+    format, and NAME-variants.csv listing them; returns the paths written."""
+    stem, folder = sc.template or safe_stem(sc.word), Path(out or "output")
+    width, written, rows = len(str(n)), [], []
+    for k in range(1, n + 1):
+        built = build(variant(sc, seed + k))
+        done = [write(job) for job in jobs(built, formats, output_paths(f"{stem}-v{k:0{width}d}", formats,
+                                                                        folder), exercise)]
+        written += done
+        rows.append([f"{k:0{width}d}", seed + k, ";".join(p.name for p in done[0::2]),
+                     ";".join(p.name for p in done[1::2]), fingerprint(built.context.sc)])
+        if progress:
+            progress(k, n)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(
+        [["variant", "seed", "exercise_file", "answer_file", "fingerprint"], *rows])
+    text = buf.getvalue()
+    written.append(write_atomically(folder / f"{stem}-variants.csv",
+                                    lambda tmp: Path(tmp).write_text(text, encoding="utf-8")))
+    return written
+
+
 def write(job, progress=None):
     return write_atomically(job.path, lambda tmp: WRITERS[job.format](job.book, tmp, progress=progress))
 
@@ -129,5 +189,6 @@ def export_pdf(paths):
     return out
 
 
-__all__ = ["FORMATS", "Job", "build", "export_pdf", "jobs", "output_paths", "parse_formats",
-           "require_libreoffice", "safe_stem", "write", "write_atomically"]
+__all__ = ["FORMATS", "MAX_VARIANTS", "Job", "build", "check_variants", "export_pdf", "first_seed", "jobs",
+           "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "variant", "write",
+           "write_atomically", "write_class_set"]

@@ -1,6 +1,8 @@
 """The rnn-sheet command: argument parsing and messages only."""
+import math
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -50,7 +52,8 @@ def main():
 @click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
 @click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
 @click.option("--model", type=click.Choice(list(cells.CELLS)),
-              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn.")
+              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn; "
+                   "lstm, gru: gated cells; feedforward: no recurrent term (no memory).")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
 @click.option("--lr", type=float, help="Learning rate of the update (default 0.1).")
@@ -74,18 +77,25 @@ def main():
 @click.option("--exercise", is_flag=False, flag_value="", default=None, metavar="[STEPS]",
               help="Write NAME-exercise and NAME-answers instead: STEPS (e.g. f2,b4; default f2 and the "
                    "last Back step) left blank to fill in.")
+@click.option("--variants", type=int, metavar="N",
+              help="With --exercise: a class set of N exercises (1..200), variant k with random weights "
+                   "from --seed + k, and NAME-variants.csv listing them.")
 @click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
 def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, epochs, clip, loss_mode,
-          generate, start, temperature, layout, fmt, out, no_template, exercise, pdf):
+          generate, start, temperature, layout, fmt, out, no_template, exercise, variants, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = building.parse_formats(fmt)
+    if variants is not None:
+        building.check_variants(variants, exercise, weights, out)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
                        start=start, layout=layout, optimizer=optimizer, momentum=momentum,
                        temperature=temperature, use_template=not no_template)
-    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     if pdf:
         building.require_libreoffice()
+    if variants is not None:
+        return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf)
+    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
     started = time.monotonic()
     with LazyBar("building", started) as bar:
         built = building.build(sc, progress=bar)
@@ -98,6 +108,18 @@ def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, ep
         for written in building.export_pdf([job.path for job in jobs]):
             click.echo(f"wrote {written}")
     click.echo(f"total loss {built.loss:.6f}")
+
+
+def class_set(sc, formats, out, exercise, n, seed, pdf):
+    variants = f"{n} variant{'s' if n > 1 else ''}"
+    with LazyBar(f"building {variants}", time.monotonic()) as bar:
+        written = building.write_class_set(sc, formats, out, exercise, n, seed, progress=bar)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if pdf:
+        for path in building.export_pdf([p for p in written if p.suffix != ".csv"]):
+            click.echo(f"wrote {path}")
+    click.echo(f"{variants}, seeds {seed + 1} to {seed + n}")
 
 
 @main.command()
@@ -120,6 +142,32 @@ def check(file, tol):
     for line in report.lines():
         click.echo(line)
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--csv", "csv_path", metavar="PATH", help="Also write the marks as CSV, one row per file.")
+@click.option("--tol", type=float, default=1e-4, show_default=True,
+              help="Largest difference from the engine a right cell may have.")
+def grade(files, csv_path, tol):
+    """Mark filled-in exercises (.xlsx or .ods): LibreOffice recomputes them, and each blank block is
+    compared with the engine run on the file's own inputs.
+
+    Exit status 0 when every file was graded, 2 when one could not be (named on stderr)."""
+    from .checking.grade import Graded, csv_text, grade_many      # openpyxl: only for this command
+    if not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"--tol must be a positive number (got {tol!r})")
+    results = grade_many(files, tol)
+    for result in results:
+        if isinstance(result, Graded):
+            click.echo(result.line())
+        else:
+            click.echo(f"rnn-sheet: error: {result.line()}", err=True)
+    if csv_path:
+        text = csv_text(results)
+        building.write_atomically(csv_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        click.echo(f"wrote {csv_path}")
+    sys.exit(0 if all(isinstance(r, Graded) for r in results) else 2)
 
 
 def run(argv=None):

@@ -13,9 +13,11 @@ that do not depend on a blank keep their values.
 import re
 from dataclasses import replace
 
+from .model.fingerprint import fingerprint
 from .model.scenario import InputError
+from .workbook import manifest
 from .workbook.book import Book, Cell, Kind
-from .workbook.grid import a1, references
+from .workbook.grid import Block, a1, references
 
 CHECK_MAX_CELLS = 50        # one self-check formula compares every cell of a block: keep it short
 TOLERANCE = 1e-4
@@ -78,6 +80,9 @@ def make_exercise(built, sheets):
                                         "here with their formulas.", style="instructions")
     _about(exs["About"], blocks, exercise=True)
     _about(anss["About"], blocks, exercise=False)
+    blanked = [(key, b) for key, b in blocks if any((b.sheet, r, c) in blanks for r, c in b.positions())]
+    for version in (ex, ans):
+        _manifest(version, blanked, fingerprint(built.context.sc))
     return ex, ans
 
 
@@ -116,7 +121,21 @@ def _about(sheet, blocks, exercise):
         by_sheet.setdefault(block.sheet, []).append(key[0])
     lines += [f"{name}: {', '.join(kinds)}" for name, kinds in by_sheet.items()]
     for k, text in enumerate(lines, 1):
-        sheet.cells[(row + k, 2)] = Cell(Kind.LABEL, text)
+        sheet.cells[(row + k, 2)] = Cell(Kind.LABEL, text, style="label")
+
+
+def _manifest(book, blocks, inputs_fingerprint):
+    """What grading reads: a defined name per block with blanks, and the inputs' fingerprint,
+    shown on the About sheet under its own name."""
+    about = book.sheet("About")
+    row = max(r for r, _ in about.cells) + 2
+    about.cells[(row, 1)] = Cell(Kind.LABEL, "fingerprint", style="rowlabel_left")
+    about.cells[(row, 2)] = Cell(Kind.LABEL, inputs_fingerprint, style="label")
+    about.cells[(row + 1, 2)] = Cell(Kind.LABEL, "of the word, vocabulary and weights as built: "
+                                     "'rnn-sheet grade' warns when they no longer match", style="label")
+    book.names[manifest.FINGERPRINT] = Block("About", row, 2)
+    for (kind, t), block in blocks:
+        book.names[manifest.blank_name(kind, t)] = block
 
 
 def dependents(book, cells):

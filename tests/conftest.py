@@ -153,6 +153,7 @@ def _libreoffice_only_when_marked(request, monkeypatch):
         def refuse(*args, **kwargs):
             pytest.fail(f"{request.node.name} starts LibreOffice: mark it @pytest.mark.libreoffice", pytrace=False)
         monkeypatch.setattr(recalc, "convert", refuse)
+        monkeypatch.setattr(recalc, "convert_each", refuse)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -331,3 +331,23 @@ def test_pdf_without_libreoffice_is_one_line_error_and_writes_nothing(tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith("rnn-sheet: error: --pdf needs LibreOffice") and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_notes_where_they_cost_least():
+    """Per-block notes on the worked steps and the other sheets (each text once a sheet); one legend
+    note on the title of every other Step and Back sheet (notes are most of LibreOffice's opening time)."""
+    built = build(make_scenario("abcdefgh", epochs=3, use_template=False))
+    sheets = {s.name: s for s in built.book.sheets}
+    for name in ("Step 1", "Step 2", "Back 7"):
+        notes = sheets[name].notes
+        assert len(notes) > 10 and (0, 0) not in notes
+        assert len(set(notes.values())) == len(notes)
+    h = built.layout[("h", 2)]
+    assert "tanh" in sheets["Step 2"].notes[(h.row, h.col)]
+    for name in ("Step 3", "Step 7", "Back 1", "Back 6"):
+        (where, legend), = sheets[name].notes.items()
+        assert where == (0, 0)
+        assert "h_t = tanh(a_t)" in legend or "da_t = (1 - h_t²)" in legend
+        assert legend.count("\n") > 5
+    training = sheets["Training"].notes
+    assert len(set(training.values())) == len(training) > 10        # epoch 1 notes, later epochs repeat none

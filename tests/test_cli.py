@@ -180,7 +180,7 @@ BAD = [
     (["build", "abab", "--hidden", "0"], ["hidden", "0"]),
     (["build", "abab", "--hidden", "65"], ["hidden", "65"]),
     (["build", "abab", "--hidden", "three"], ["three"]),
-    (["build", "abab", "--model", "lstm"], ["lstm"]),
+    (["build", "abab", "--model", "transformer"], ["transformer"]),
     (["build", "abab", "--loss", "first"], ["first"]),
     (["build", "abab", "--lr", "nan"], ["lr"]),
     (["build", "abab", "--epochs", "-1"], ["epochs"]),

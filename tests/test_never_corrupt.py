@@ -2,6 +2,7 @@
 all finite and equal to the engine's; anything else is refused in one line before a file is written.
 Weights and lr are bounded (±1e6); inputs whose computations overflow are refused by name."""
 import json
+import re
 
 import numpy as np
 import openpyxl
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from rnn_sheet.checking.check import check_many
 from rnn_sheet.model.scenario import MAX_MAGNITUDE, InputError, make_scenario
-from rnn_sheet.sheets import build
+from rnn_sheet.sheets import build, render
 from rnn_sheet.workbook.book import Kind
 from rnn_sheet.writers.xlsx import write_xlsx
 from test_hard_inputs import cached_block, engine_values
@@ -106,3 +107,36 @@ def test_extreme_accepted_workbooks_read_and_check(tmp_path):
     for path, report in zip(paths, check_many(paths)):
         assert report.ok, "\n".join(report.lines())
         assert report.formulas > 300 and report.names_compared
+
+
+# --- what Excel allows ------------------------------------------------------------------------------
+
+EXCEL_NAME = re.compile(r"[A-Za-z_\\][A-Za-z0-9_.]{0,254}")
+CELL_LIKE = re.compile(r"([A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+)")
+VOCAB_100 = "".join(chr(0x4E00 + i) for i in range(100))
+
+LARGEST = {     # the largest of each kind a test can afford (500 x 100 x 64 is measured in benchmarks/)
+    "long_detailed": dict(word="ab" * 250),
+    "wide_compact": dict(word=VOCAB_100 + VOCAB_100[0], vocab=VOCAB_100, model="standard", hidden=64),
+    "long_trained": dict(word="abcde" * 100, model="standard", hidden=4, epochs=3, generate=200, start="a"),
+}
+
+
+@pytest.mark.parametrize("key", LARGEST)
+def test_the_largest_books_stay_within_excels_limits(key):
+    book = build(make_scenario(use_template=False, **LARGEST[key])).book
+    names = [s.name for s in book.sheets]
+    assert len(set(names)) == len(names) and all(1 <= len(n) <= 31 for n in names)
+    assert max(s.extent[1] for s in book.sheets) <= 16_384 and max(s.extent[0] for s in book.sheets) <= 1_048_576
+    assert max(len(c.formula) for s in book.sheets for c in s.cells.values() if c.kind is Kind.FORMULA) < 8192
+    for name in book.names:
+        assert EXCEL_NAME.fullmatch(name) and not CELL_LIKE.fullmatch(name), name
+
+
+def test_a_formula_longer_than_excel_allows_is_refused(monkeypatch):
+    """A detailed sum over 500 Back sheets of a 26-letter, hidden-8 model needs 8,374 characters; the
+    limit is lowered here so that a small book shows the same refusal quickly."""
+    monkeypatch.setattr(render, "MAX_FORMULA", 1000)
+    with pytest.raises(InputError, match="dWxh on the sheet 'Gradients' .* 1,000: use --layout compact"):
+        build(make_scenario("ab" * 40, layout="detailed", use_template=False))
+    build(make_scenario("ab" * 40, layout="compact", use_template=False))

@@ -24,6 +24,10 @@ SCENARIOS = {
     "compact_article": dict(word="banana", layout="compact", hidden=2, generate=2),
     "adam_sampled": dict(word="hello", epochs=2, optimizer="adam", clip=0.5, generate=3, temperature=0.5),
     "momentum_compact": dict(word="banana", layout="compact", model="standard", optimizer="momentum", epochs=2),
+    "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5, optimizer="adam", temperature=0.8),
+    "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2,
+                        optimizer="adagrad"),
+    "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2, optimizer="momentum"),
 }
 
 
@@ -175,7 +179,7 @@ def test_model_names_are_compared_only_in_the_registry():
     found = [f"{name}: {line.strip()}" for name, path in modules() if not name.startswith("model.cells")
              for line in path.read_text(encoding="utf-8").splitlines() if pattern.search(line)]
     assert found == []
-    assert set(cells.CELLS) == {"article", "standard"}
+    assert set(cells.CELLS) == {"article", "standard", "lstm", "gru", "feedforward"}
 
 
 def test_files_stay_readable():

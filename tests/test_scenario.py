@@ -121,7 +121,7 @@ def test_template_from_another_folder(template_dir):
 
 @pytest.mark.parametrize("body,words", [
     ('word = "abab"\nhidden = "three"\n', ["hidden", "three"]),
-    ('word = "abab"\nmodel = "lstm"\n', ["model", "lstm"]),
+    ('word = "abab"\nmodel = "transformer"\n', ["model", "transformer"]),
     ('word = "abab"\nvocab = "a"\n', ["'b'", "vocabulary"]),
     ('word = "abab"\nhidden = 1\n[weights]\nWxh = [[0.1, 0.2]]\nWhh = 0.3\nbh = 0.4\nWhy = [[0.5]]\n',
      ["Why", "a list of 2 rows of 1 numbers"]),
@@ -268,7 +268,7 @@ def test_unreadable_weights_file(tmp_path):
     (dict(word="abab", hidden=65), ["hidden", "1 to 64", "65"]),
     (dict(word="abab", hidden=True), ["hidden"]),
     (dict(word="abab", hidden=2.0), ["hidden"]),
-    (dict(word="abab", model="lstm"), ["model", "article, standard"]),
+    (dict(word="abab", model="transformer"), ["model", "article, standard, lstm, gru, feedforward"]),
     (dict(word="abab", loss_mode="first"), ["loss", "'all' or 'last'"]),
     (dict(word="abab", lr=math.nan), ["lr", "finite"]),
     (dict(word="abab", lr=math.inf), ["lr", "finite"]),

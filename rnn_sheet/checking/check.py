@@ -65,7 +65,7 @@ def open_workbook(path):
     except Exception as e:      # a damaged file can fail inside zipfile, XML or openpyxl in many ways
         raise InputError(f"{path} is not a readable {kind[1:]} workbook ({type(e).__name__})") from None
     cell = cells.from_param_names(book.names)
-    missing = [n for n in REQUIRED + (cell.param_names if cell else ("Wxh",)) if n not in book.names]
+    missing = [n for n in REQUIRED + (cell.param_names if cell else ("Why",)) if n not in book.names]
     if missing:
         raise InputError(f"{path} is not an rnn-sheet workbook (no defined name {missing[0]!r}); "
                          "build one with 'rnn-sheet build WORD'")
@@ -160,7 +160,7 @@ def scenario_of(book, named):
     word = _letters(named["word"], "word")
     check_text(word, vocab)
     cell = cells.from_param_names(named)
-    V, H = len(vocab), named["Wxh"].shape[0]
+    V, H = len(vocab), named["Why"].shape[1]
     # The same checks as a weights file: shapes, numbers only, finite.
     P = parse_weights({n: _as_param(named[n], s) for n, s in cell.param_shapes(V, H).items()},
                       cell, V, H, "the workbook's Parameters")

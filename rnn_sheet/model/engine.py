@@ -144,11 +144,15 @@ def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all", optim
 @dataclass
 class Generated:
     inputs: list          # N character indices fed in (the start, then each output)
-    h: np.ndarray         # N x H
+    hidden: dict          # the cell's quantities by name, each N x ... ("h" among them)
     y: np.ndarray         # N x V
     outputs: list         # N character indices chosen
     p: np.ndarray = None      # N x V  softmax(y / T) when sampling
     cum: np.ndarray = None    # N x V  its running sum
+
+    @property
+    def h(self):
+        return self.hidden["h"]
 
 
 def make_draws(seed, n):
@@ -195,19 +199,18 @@ def generate(P, start, n, temperature=None, draws=()):
     """Feed each chosen character back in as the next input: the most probable one (greedy), or,
     at a temperature, the one draw g picks from softmax(y / T)."""
     cell, V, H = P.cell, P.V, P.H
-    G = Generated([], np.zeros((n, H)), np.zeros((n, V)), [])
-    if temperature is not None:
-        G.p, G.cum = np.zeros((n, V)), np.zeros((n, V))
+    inputs, steps, y, outputs = [], [], np.zeros((n, V)), []
+    p, cum = (np.zeros((n, V)), np.zeros((n, V))) if temperature is not None else (None, None)
     state, ix = cell.zero_state(H), start
     for g in range(n):
-        G.inputs.append(ix)
+        inputs.append(ix)
         state = cell.step(P, one_hot([ix], V)[0], state)
-        G.h[g] = state["h"]
-        G.y[g] = cell.output(P, state["h"])
+        steps.append(state)
+        y[g] = cell.output(P, state["h"])
         if temperature is None:
-            ix = int(np.argmax(G.y[g]))
+            ix = int(np.argmax(y[g]))
         else:
-            G.p[g], G.cum[g] = sampling(G.y[g], temperature)
-            ix = choose(G.cum[g], draws[g])
-        G.outputs.append(ix)
-    return G
+            p[g], cum[g] = sampling(y[g], temperature)
+            ix = choose(cum[g], draws[g])
+        outputs.append(ix)
+    return Generated(inputs, _stack(steps) if steps else {"h": np.zeros((0, H))}, y, outputs, p, cum)

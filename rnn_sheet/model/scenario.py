@@ -147,8 +147,10 @@ def parse_weights(data, cell, V, H, source="weights"):
         raise InputError(f"{source}: expected an object with keys {', '.join(shapes)}")
     extra = set(data) - set(shapes)
     if extra:
+        other = cells.from_param_names(data)
+        hint = f"; these are weights for the {other.name} model" if other and set(other.param_names) == set(data) else ""
         raise InputError(f"{source}: unexpected key {sorted(extra)[0]!r} for the {cell.name} model "
-                         f"(expected {', '.join(shapes)})")
+                         f"(expected {', '.join(shapes)}){hint}")
     arrays = {}
     for key, shape in shapes.items():
         if key not in data:

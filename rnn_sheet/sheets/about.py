@@ -11,15 +11,11 @@ def sheet(L, sc):
     S = SheetPlan("About", "about")
     # Text stays inside its column (lines of at most ~100 characters) so the page prints whole.
     S.widths.update({0: 3, KEY: 22, TEXT: 100})
-    S.title(f"A recurrent neural network learns to read \"{sc.word}\"",
-            "Read this first. Every number in this workbook is a live formula: change an input and "
-            "everything recomputes.")
     cell = L.cell
-    _section(S, "The network", [
-        ("", "A recurrent neural network (RNN) reads a word one letter at a time and, after each "
-             "letter, guesses the next one."),
-        ("", f"It keeps a hidden state h_t: {L.H} numbers that carry what it has read so far from "
-             "one time step to the next (its memory)."),
+    S.title(f"{'A recurrent neural network' if cell.recurrent else 'A feed-forward network'} learns to read "
+            f"\"{sc.word}\"", "Read this first. Every number in this workbook is a live formula: change an "
+                               "input and everything recomputes.")
+    _section(S, "The network", _network(L) + [
         ("", f"Step t reads letter t as a one-hot vector x_t and must predict letter t+1. The word has "
              f"{len(sc.word)} letters, so there are T = {L.T} time steps."),
         ("", "Training: the loss measures how wrong the predictions are; backpropagation through time "
@@ -52,7 +48,9 @@ def sheet(L, sc):
         S.label(S.row, KEY, sample, style)
         S.label(S.row, TEXT, text)
         S.row += 1
-    for text in ("Heatmaps colour weights and gradients (red: large positive, white: 0, blue: large "
+    for text in ("Step and Back sheets past the worked ones (Step 1, Step 2, the last Back sheet) gather "
+                 "those notes", "in one note on their title.",
+                 "Heatmaps colour weights and gradients (red: large positive, white: 0, blue: large "
                  "negative)", "and probabilities (green: likely), so the eye sees what dominates."):
         S.label(S.row, TEXT, text)
         S.row += 1
@@ -81,7 +79,8 @@ def sheet(L, sc):
         ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
         ("model", f"{cell.name} ({cell.summary})"),
         ("hidden size", str(sc.hidden)), ("weights", origin), ("learning rate lr", repr(sc.lr)),
-        ("optimizer", _optimizer_text(L.optimizer)), ("epochs", str(sc.epochs)), ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
+        ("optimizer", _optimizer_text(L.optimizer)), ("epochs", str(sc.epochs)),
+        ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
         ("loss", sc.loss_mode), ("layout", "compact" if L.compact else "detailed"),
         *([("generation", f"{sc.generate} letters from '{show_char(sc.start)}', " + (
             "greedy" if sc.temperature is None else f"sampled at temperature {sc.temperature:g}"))]
@@ -103,6 +102,25 @@ def _update_rows(opt):
 def _optimizer_text(opt):
     settings = "".join(f", {name} {value:g}" for name, value in opt.settings.items())
     return f"{opt.name}{settings}   (its rule: the update in the equations above)"
+def _network(L):
+    """What the network is, and what it remembers from one letter to the next."""
+    if not L.cell.recurrent:
+        return [
+            ("", "A feed-forward network reads a word one letter at a time and, after each letter, guesses "
+                 "the next one."),
+            ("", f"Its hidden layer h_t: {L.H} numbers computed from letter t alone. Nothing passes from one "
+                 "time step to the next: it has no memory."),
+        ]
+    rows = [
+        ("", "A recurrent neural network (RNN) reads a word one letter at a time and, after each "
+             "letter, guesses the next one."),
+        ("", f"It keeps a hidden state h_t: {L.H} numbers that carry what it has read so far from "
+             "one time step to the next (its memory)."),
+    ]
+    if "c" in L.cell.state:
+        rows.append(("", f"Beside h_t it keeps a cell state c_t ({L.H} numbers); gates decide what to forget, "
+                         "what to write and what to show of it."))
+    return rows
 
 
 def _section(S, title, rows):

@@ -55,7 +55,7 @@ def dh(L, t, i, j):
 
 def back_sheet(L, t, letters):
     V, H, T = L.V, L.H, L.T
-    S = SheetPlan(f"Back {t}", "backward")
+    S = SheetPlan(f"Back {t}", "backward", step=t)
     S.title(f"Time step {t} of {T}: backpropagation through time",
             "Going back in time from the last step: each step adds its share to every gradient.")
     S.band("dy_t = p_t - target_t: the error of the output scores", [
@@ -68,7 +68,7 @@ def back_sheet(L, t, letters):
     if L.cell.output_bias:
         parts += [" ", Part(dby_t, t, "dby_t = dy_t", V, row_labels=letters)]
     if contributions:
-        S.band("Output weights: this step's gradient contributions", parts)
+        S.band("Output weights: this step's gradient contributions", parts, detail=True)
     nxt = "dh_next = 0: nothing comes back from after the last step" if t == T else f"dh_next from Back {t + 1}"
     S.band("dh_t = Whyᵀ · dy_t + dh_next: the error reaching the hidden state", shown(L, [
         Part(b_Why, t, "Why", V, H, letters, units(H)), " ",

@@ -91,7 +91,7 @@ def loss_t(L, t, i, j):
 
 def step_sheet(L, t, letters):
     V, H, T = L.V, L.H, L.T
-    S = SheetPlan(f"Step {t}", "forward")
+    S = SheetPlan(f"Step {t}", "forward", step=t)
     S.title(f"Time step {t} of {T}: forward propagation",
             "Every number is a live formula; matrices are linked to the Parameters sheet.")
     S.label(S.row, 1, "input x_t", "caption")

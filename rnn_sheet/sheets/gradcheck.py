@@ -11,7 +11,7 @@ from functools import cache
 from ..model.gradcheck import OK, size
 from .layout import Part, SheetPlan
 from .quantity import CHECK_MINUS, CHECK_PLUS, Heat, Quantity, Role, column, computed
-from .training import network_bands, param_parts
+from .training import network_bands, param_bands
 
 MESSAGES = ("OK", "unknown name", "out of range")
 GOOD = ("Good: below 1e-6, where backprop and the measured slope agree to six digits or more. The slope is "
@@ -142,7 +142,7 @@ def sheet(L, letters):
         L.name(q.kind, q)
     for slot, sign in ((CHECK_PLUS, "+"), (CHECK_MINUS, "-")):
         L.weights_of[slot] = nudged
-        S.band(f"The weights with the chosen entry at w {sign} eps",
-               param_parts(L, letters, nudged, slot, lambda name: f"{name} (w {sign} eps)"))
+        param_bands(S, L, letters, nudged, slot, lambda name, sign=sign: f"{name} (w {sign} eps)",
+                    f"The weights with the chosen entry at w {sign} eps")
         network_bands(S, L, letters, slot, backward=False, title=f"w {sign} eps")
     return S

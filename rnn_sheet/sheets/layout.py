@@ -56,9 +56,12 @@ class SheetPlan:
     wide: set = field(default_factory=set)          # columns holding numbers somewhere
     charts: list = field(default_factory=list)      # dicts: title, categories / values keys, anchor ...
     merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
+    step: int | None = None         # the time step of a Step or Back sheet
     header_rows: int = 0            # title rows, frozen at the top of the window
     fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
     bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
+    outline: list = field(default_factory=list)     # (first row, last row): detail that folds away
+    captions: dict = field(default_factory=dict)    # key -> the caption above its block
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -88,8 +91,10 @@ class SheetPlan:
         if below:
             self.row += CHART_ROWS + 1
 
-    def band(self, title, parts, note=None):
-        """Lay parts left to right under a band title: Part blocks, or str operators such as '×'."""
+    def band(self, title, parts, note=None, detail=False):
+        """Lay parts left to right under a band title: Part blocks, or str operators such as '×'.
+        A detail band (matrix copies, intermediate products, per-step contributions) sits in an
+        outline group under its title, so a reader can fold it away and keep the results."""
         first = self.row
         self.label(self.row, LABEL_COL, title, "band")
         if note:
@@ -115,9 +120,12 @@ class SheetPlan:
         self.width = max(self.width, col)
         self.row = top + 2 + height + 1
         self.bands.append((first, top + 1 + height))
+        if detail:
+            self.outline.append((first + 1, top + 1 + height))
 
     def _caption(self, top, col, part):
         self.label(top, col, part.caption, "caption")
+        self.captions[part.key] = part.caption
         if part.ncols > 1:
             self.merges.append((top, col, part.ncols))
         else:       # a long caption over one number would run into its neighbour's
@@ -137,6 +145,7 @@ class Layout:
         self.placed = {}         # key -> Quantity
         self.names = {}          # defined name -> key
         self.weights_of = {}     # network-block slot -> parameter name -> Quantity, for a sheet's own weights
+        self.captions = {}       # key -> caption
         self.compact = {"compact": True, "detailed": False}.get(scenario.layout, self.detail_cells() > DETAIL_LIMIT)
 
     T = property(lambda self: self.sc.T)
@@ -153,6 +162,7 @@ class Layout:
         self.sheets.append(sheet)
         self.where.update(sheet.blocks)
         self.placed.update(sheet.quantities)
+        self.captions.update(sheet.captions)
         return sheet
 
     def sheet(self, name):
@@ -171,13 +181,15 @@ class Layout:
     def __contains__(self, key):
         return key_of(key) in self.where
 
+    def worked(self, direction, t):
+        """The article's worked steps: the first two forward steps and the last backward one (also
+        the default exercise)."""
+        return t <= 2 if direction == "forward" else t == self.T
+
     def in_full(self, direction, t):
         """Does this step's sheet show its matrices (and, backward, its gradient contributions)?
-        A compact workbook still shows the article's worked steps in full: the first two forward
-        steps and the last backward one (also the default exercise)."""
-        if not self.compact:
-            return True
-        return t <= 2 if direction == "forward" else t == self.T
+        A compact workbook still shows the worked steps in full."""
+        return not self.compact or self.worked(direction, t)
 
     def counted(self, t):
         """Does step t's prediction enter the loss?"""

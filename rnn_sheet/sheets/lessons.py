@@ -28,14 +28,14 @@ grad_norms = Quantity("grad_norms", lambda c, t: norms(c.B.dh), norm_of("dh"),
 def gradient_flow_sheet(L):
     T = L.T
     S = SheetPlan("Gradient flow", "backward")
-    S.title("Gradient flow: how much error reaches each time step",
-            "|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
-            "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
+    S.title("Gradient flow: how much error reaches each time step", L.family.flow_note)
     S.band("Size of the gradient per time step (from the Back sheets)", [
         Part(flow_t, None, "step", T), Part(grad_norms, None, "|dh_t|", T)] + L.family.flow_parts(L))
     L.name("grad_norms", grad_norms)
-    S.chart({"title": "|dh_t| by time step", "x_title": "time step t", "y_title": "|dh_t|",
-             "categories": flow_t, "values": grad_norms})
+    more = L.family.flow_series(L)
+    names = ["|dh_t|"] + [name for name, _ in more]
+    S.chart({"title": " and ".join(names) + " by time step", "x_title": "time step t", "y_title": ", ".join(names),
+             "categories": flow_t, "values": grad_norms, **({"name": names[0], "more": more} if more else {})})
     return S
 
 
@@ -104,9 +104,9 @@ def gen_P(L, t, g, k):
 
 @computed("cumulative p: p[1] + ... + p[k]. Letter k owns the stretch of [0, 1) from the cell before "
           "up to this one.", lambda c, t: c.generated.cum, heat=Heat.PROBABILITY)
-def gen_C(L, t, g, k):
+def gen_cum(L, t, g, k):
     p = L[gen_P].ref(g, k)
-    return p if k == 0 else f"{L[gen_C].ref(g, k - 1)}+{p}"
+    return p if k == 0 else f"{L[gen_cum].ref(g, k - 1)}+{p}"
 
 
 def _out_note(L):
@@ -120,7 +120,7 @@ def _out_note(L):
 def gen_out(L, t, g, j):
     if L.sc.temperature is None:
         return most_probable(L, L[gen_Y].row_range(g))
-    below = f"SUMPRODUCT(({L[gen_C].row_range(g)}<{L[draws].ref(g)})*1)"
+    below = f"SUMPRODUCT(({L[gen_cum].row_range(g)}<{L[draws].ref(g)})*1)"
     return f"INDEX({L[vocab].range()},MIN({below}+1,{L.V}))"
 
 
@@ -153,7 +153,7 @@ def generate_sheet(L, letters):
         S.band("Drawing each letter from softmax(y / T)", [
             Part(gen_Z, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N),
             Part(gen_ZS, None, "Σ exp", N), " ", Part(gen_P, None, "p = softmax(y / T)", N, V, labels, letters),
-            " ", Part(gen_C, None, "cumulative p", N, V, labels, letters), " ",
+            " ", Part(gen_cum, None, "cumulative p", N, V, labels, letters), " ",
             Part(draws, None, "draw u", N), Part(gen_out, None, "next letter", N)])
         L.name("temperature", temperature)
         L.name("draws", draws)

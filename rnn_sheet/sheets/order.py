@@ -3,11 +3,11 @@
 Adding a sheet: a function that returns a SheetPlan (beside the quantities it shows), and its line
 here. Adding a cell: its sheet family module (as rnn.py) and its line in FAMILIES.
 """
-from ..model.cells import ArticleCell, StandardCell
-from . import about, backward, forward, gradcheck, lessons, parameters, rnn, training
+from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, LSTMCell, StandardCell
+from . import about, backward, feedforward, forward, gradcheck, gru, lessons, lstm, parameters, rnn, training
 from .layout import Layout, show_char
 
-FAMILIES = {ArticleCell: rnn, StandardCell: rnn}
+FAMILIES = {ArticleCell: rnn, StandardCell: rnn, LSTMCell: lstm, GRUCell: gru, FeedForwardCell: feedforward}
 
 
 def plan(scenario):

@@ -4,11 +4,12 @@ sheet, between the parts all cells share:
 
   Parameters  parameter_bands      Step t     forward_bands        Back t   backward_bands
   Gradients   gradient_table_parts, gradient_bands, sum_over_time  Gradient flow  flow_parts
-  Update and Training (network blocks)  param_parts, network_parts, network_back_parts, network_back_bands
-  Generate    generate_parts
+  Update and Training (network blocks)  param_groups, network_cell_bands, network_parts,
+              network_back_parts, network_back_bands
+  Generate    generate_parts               Gradient flow  flow_parts, flow_series (more lines on its chart)
 Every family provides the kinds the shared sheets read: h (Step t), dh_out (Back t: what it hands
 to step t-1), c_H (network blocks), gen_H (Generate), and the tables its sum_over_time reads
-(gradient_tables, network_tables).
+(gradient_tables, network_tables); also labels, sum_notes, flow_note and detail_cells.
 """
 import math
 
@@ -25,6 +26,8 @@ from .training import c_dY, c_WhyT, c_X, table, weights
 labels = {"bh": "bias"}             # the notes call bh "bias" (the article's word)
 gradient_tables = {"dA": "g_DA"}    # the tables sum_over_time reads besides the shared X, dY, H
 sum_notes = {"Wxh": "dWxh = Σ_t da_t · x_tᵀ", "Whh": "dWhh = Σ_t da_t · h(t-1)ᵀ", "bh": "dbias = Σ_t da_t"}
+flow_note = ("|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
+             "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
 
 
 def scalar(L):
@@ -106,7 +109,7 @@ def forward_bands(S, L, t, letters, full):
     S.band("Wxh · x_t: the input letter through the input weights", shown(L, [
         Part(Wxh_link, t, "Wxh", H, V, units(H), letters), "×",
         Part(x, t, "x_t", V, row_labels=letters), "=",
-        Part(wx, t, "Wxh·x_t", H)], full))
+        Part(wx, t, "Wxh·x_t", H)], full), detail=True)
     if scalar(L):
         parts = [Part(Whh_link, t, "Whh", 1), "×", Part(h_prev, t, "h(t-1)", H), "+",
                  Part(bh_link, t, "bias", 1), "=", Part(wh, t, "Whh·h(t-1)+bias", H)]
@@ -115,7 +118,7 @@ def forward_bands(S, L, t, letters, full):
                  Part(h_prev, t, "h(t-1)", H), "+", Part(bh_link, t, "bh", H), "=",
                  Part(wh, t, "Whh·h(t-1)+bh", H)]
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
-    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev)
+    S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev, detail=True)
     S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
         Part(a, t, "sum", H, row_labels=units(H)), "→", Part(h, t, "h_t = tanh", H)])
 
@@ -167,7 +170,7 @@ def backward_bands(S, L, t, letters, contributions):
     if contributions:
         S.band("Input weights: this step's gradient contribution", [
             Part(dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
-            Part(b_x, t, "x_t", V, row_labels=letters)])
+            Part(b_x, t, "x_t", V, row_labels=letters)], detail=True)
     if scalar(L):
         parts = [Part(b_hprev, t, "h(t-1)", H, row_labels=units(H)), " ",
                  Part(dWhh_t, t, "dWhh_t = Σ da_t·h(t-1)", 1), Part(dbh_t, t, "dbias_t = Σ da_t", 1)]
@@ -177,11 +180,12 @@ def backward_bands(S, L, t, letters, contributions):
                  Part(dbh_t, t, "dbh_t = da_t", H)]
     if contributions:
         prev = "h(t-1) = 0 at the first step" if t == 1 else f"h(t-1) from Step {t - 1}"
-        S.band("Recurrent weights and bias: this step's gradient contributions", parts, prev)
+        S.band("Recurrent weights and bias: this step's gradient contributions", parts, prev, detail=True)
     whh = Part(b_Whh, t, "Whh", 1) if scalar(L) else Part(b_Whh, t, "Whh", H, H, units(H), units(H))
     S.band("dh_next = Whhᵀ · da_t: handed back to the step before" if t > 1 else
            "dh_next = Whhᵀ · da_t (the first step: nothing earlier receives it)",
-           shown(L, [whh, " ", Part(dh_out, t, "dh_next", H, row_labels=units(H))], contributions))
+           shown(L, [whh, " ", Part(dh_out, t, "dh_next", H, row_labels=units(H))], contributions),
+           detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------
@@ -269,12 +273,17 @@ def network_tables(slot):
     return {"dA": ("c_dA", slot)}
 
 
-def param_parts(L, letters, quantity, t, caption):
+def param_groups(L, letters, quantity, t, caption):
+    """The cell's weights in one band (before Why): [(subtitle, parts)]."""
     H, V = L.H, L.V
-    return [Part(quantity("Wxh"), t, caption("Wxh"), H, V, units(H), letters), " ",
-            Part(quantity("Whh"), t, caption("Whh"), *((1, 1) if scalar(L) else (H, H)),
-                 col_labels=None if scalar(L) else units(H)), " ",
-            Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "]
+    return [("", [Part(quantity("Wxh"), t, caption("Wxh"), H, V, units(H), letters), " ",
+                  Part(quantity("Whh"), t, caption("Whh"), *((1, 1) if scalar(L) else (H, H)),
+                       col_labels=None if scalar(L) else units(H)), " ",
+                  Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "])]
+
+
+def network_cell_bands(S, L, slot, title):
+    """A tanh cell's network block needs no band besides its hidden-state table."""
 
 
 def network_parts(L, slot):
@@ -312,3 +321,7 @@ da_norms = Quantity("da_norms", lambda c, t: norms(c.B.hidden["da"]), norm_of("d
 
 def flow_parts(L):
     return [Part(da_norms, None, "|da_t|", L.T)]
+
+
+def flow_series(L):
+    return []

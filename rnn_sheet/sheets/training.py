@@ -100,14 +100,20 @@ def weights(L, slot):
     return lambda name: L[trained(name), slot]
 
 
-def param_parts(L, letters, quantity, t, caption):
-    """Parts for one set of weights: quantity(name) gives each block's quantity, caption(name) its heading."""
+def param_bands(S, L, letters, quantity, t, caption, title):
+    """Bands for one set of weights: quantity(name) gives each block's quantity, caption(name) its
+    heading. A cell with several groups of weights (gates) gets a band per group, then the output's."""
     H, V = L.H, L.V
-    parts = L.family.param_parts(L, letters, quantity, t, caption)
-    parts.append(Part(quantity("Why"), t, caption("Why"), V, H, letters, units(H)))
+    out = [Part(quantity("Why"), t, caption("Why"), V, H, letters, units(H))]
     if L.cell.output_bias:
-        parts += [" ", Part(quantity("by"), t, caption("by"), V, row_labels=letters)]
-    return parts
+        out += [" ", Part(quantity("by"), t, caption("by"), V, row_labels=letters)]
+    groups = L.family.param_groups(L, letters, quantity, t, caption)
+    if len(groups) == 1:
+        S.band(title, groups[0][1] + out)
+        return
+    for name, parts in groups:
+        S.band(f"{title}: {name}", parts)
+    S.band(f"{title}: output", out)
 
 
 # --- the network block ----------------------------------------------------------------------------
@@ -227,6 +233,7 @@ def network_bands(S, L, letters, slot, backward, title):
         S.band("One-hot inputs x_t and targets, one row per time step", [
             Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
     # Two bands, not one: a single row of every table would print at a tiny scale.
+    L.family.network_cell_bands(S, L, slot, title)
     S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
         " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
     S.band(f"{title}: softmax, loss and prediction", [
@@ -241,8 +248,7 @@ def network_bands(S, L, letters, slot, backward, title):
         Part(c_WhyT, slot, "Whyᵀ", H, V, units(H), letters)] + L.family.network_back_parts(L, slot))
     L.family.network_back_bands(S, L, slot, title)
     clip = f" (clipped to ±{L.clip:g})" if L.clip else ""
-    S.band(f"{title}: gradients summed over time{clip}",
-           param_parts(L, letters, summed, slot, lambda n: f"d{n}"))
+    param_bands(S, L, letters, summed, slot, lambda n: f"d{n}", f"{title}: gradients summed over time{clip}")
 
 
 # --- the Update sheet -------------------------------------------------------------------------------
@@ -264,7 +270,7 @@ def loss_change(L, t, i, j):
 def state_bands(S, L, letters, quantity, t, caption, title):
     """One band per state the optimizer keeps (none for SGD), laid out as the weights are."""
     for s in L.optimizer.state:
-        S.band(title(s), param_parts(L, letters, lambda n, s=s: quantity(s, n), t, lambda n, s=s: caption(s, n)))
+        param_bands(S, L, letters, lambda n, s=s: quantity(s, n), t, lambda n, s=s: caption(s, n), title(s))
 
 
 def update_sheet(L, letters):
@@ -280,7 +286,7 @@ def update_sheet(L, letters):
                 f"Uses lr from Parameters and the Gradients sheet{clip}. Type another lr to see its effect.")
     state_bands(S, L, letters, moment, None, lambda s, n: f"{s}_{n}",
                 lambda s: f"The optimizer's state {s} after the update: {opt.state_rule(s, 'dW')} ({s} starts at 0)")
-    S.band("The updated weights", param_parts(L, letters, new, None, lambda n: f"{n}_new"))
+    param_bands(S, L, letters, new, None, lambda n: f"{n}_new", "The updated weights")
     for name in L.cell.param_names:
         L.name(f"{name}_new", new(name))
         for s in opt.state:
@@ -330,7 +336,6 @@ def training_sheet(L, letters):
                     lambda s, k=k: f"Epoch {k}: state {s}, " + (
                         "from the Update sheet" if k == 1 else
                         L.optimizer.state_rule(s, f"dW_{k - 1}", f"{s}_{k}", f"{s}_{k - 1}")))
-        S.band(f"Epoch {k}: weights ({weights_text})",
-               param_parts(L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})"))
+        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})", f"Epoch {k}: weights ({weights_text})")
         network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
     return S

@@ -30,6 +30,13 @@ class Chart:
     type: str = "line"       # line / bar
     x_title: str = ""
     y_title: str = ""
+    name: str = ""           # the values' name in a legend (default: the title)
+    more: tuple = ()         # further series on the same axes: (name, grid.Block); a legend names them
+
+    @property
+    def series(self):
+        """(name, values block) of every series, first the chart's own values."""
+        return ((self.name or self.title, self.values),) + tuple(self.more)
 
 
 @dataclass
@@ -52,6 +59,7 @@ class Sheet:
     heatmaps: list = field(default_factory=list)  # Heatmap
     header_rows: int = 0                          # frozen title rows
     bands: list = field(default_factory=list)     # (first row, last row) of each titled band
+    outline: list = field(default_factory=list)   # (first row, last row) of each row group (level 1)
 
     @property
     def extent(self):

@@ -232,7 +232,8 @@ def _repeat(n, what):
 
 
 def rows_xml(sheet, formulas, frames=None):
-    """frames: {(row, col): draw:frame XML} of charts anchored in those cells."""
+    """frames: {(row, col): draw:frame XML} of charts anchored in those cells. The sheet's outline
+    groups become table:table-row-group elements (shown expanded)."""
     spans = {(r, c): n for r, c, n in sheet.merges}
     frames = frames or {}
     rows = {}
@@ -241,29 +242,52 @@ def rows_xml(sheet, formulas, frames=None):
     for (r, c) in frames:
         if (r, c) not in sheet.cells:
             rows.setdefault(r, []).append((c, None))
-    out, next_row = [], 0
-    for r in sorted(rows):
+    out, row = [], 0
+    for first, last in sorted(sheet.outline):
+        out.append(_row_span(rows, row, first, spans, frames, sheet, formulas))
+        out.append("<table:table-row-group>" + _row_span(rows, first, last + 1, spans, frames, sheet, formulas)
+                   + "</table:table-row-group>")
+        row = last + 1
+    out.append(_row_span(rows, row, None, spans, frames, sheet, formulas))
+    return "".join(out)
+
+
+def _row_span(rows, start, end, spans, frames, sheet, formulas):
+    """Rows start .. end-1 (end None: up to the last that holds something), empty ones repeated."""
+    out, next_row = [], start
+    for r in sorted(k for k in rows if k >= start and (end is None or k < end)):
         if r > next_row:
-            out.append(f"<table:table-row{_repeat(r - next_row, 'rows')}><table:table-cell/></table:table-row>")
-        out.append("<table:table-row>")
-        next_col = 0
-        for c, cell in sorted(rows[r], key=lambda item: item[0]):
-            if c < next_col:
-                continue        # under a merged caption (never happens with our layouts)
-            if c > next_col:
-                out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
-            if cell is None:        # an empty cell holding a chart
-                out.append(f"<table:table-cell>{frames[(r, c)]}</table:table-cell>")
-                next_col = c + 1
-                continue
-            span = spans.get((r, c), 1) if isinstance(cell.value, str) else 1
-            frame = frames.get((r, c)) if frames else None
-            out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c)), frame))
-            if span > 1:
-                out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
-            next_col = c + span
-        out.append("</table:table-row>")
+            out.append(_empty_rows(r - next_row))
+        out.append(_row_xml(rows[r], r, spans, frames, sheet, formulas))
         next_row = r + 1
+    if end is not None and end > next_row:
+        out.append(_empty_rows(end - next_row))
+    return "".join(out)
+
+
+def _empty_rows(n):
+    return f"<table:table-row{_repeat(n, 'rows')}><table:table-cell/></table:table-row>"
+
+
+def _row_xml(items, r, spans, frames, sheet, formulas):
+    out = ["<table:table-row>"]
+    next_col = 0
+    for c, cell in sorted(items, key=lambda item: item[0]):
+        if c < next_col:
+            continue        # under a merged caption (never happens with our layouts)
+        if c > next_col:
+            out.append(f"<table:table-cell{_repeat(c - next_col, 'columns')}/>")
+        if cell is None:        # an empty cell holding a chart
+            out.append(f"<table:table-cell>{frames[(r, c)]}</table:table-cell>")
+            next_col = c + 1
+            continue
+        span = spans.get((r, c), 1) if isinstance(cell.value, str) else 1
+        frame = frames.get((r, c)) if frames else None
+        out.append(_cell_xml(cell, formulas, span, sheet.notes.get((r, c)), frame))
+        if span > 1:
+            out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
+        next_col = c + span
+    out.append("</table:table-row>")
     return "".join(out)
 
 

@@ -103,7 +103,7 @@ def chart_frame(sheet, spec, obj):
     rows, cols = spec.size
     width, height = chart_size(sheet, spec)
     end = lo_cell(sheet.name, row + rows - 1, col + cols - 1)
-    ranges = f"{lo_range(spec.categories)} {lo_range(spec.values)}"
+    ranges = " ".join(lo_range(b) for b in (spec.categories, *(block for _, block in spec.series)))
     return (f'<draw:frame table:end-cell-address="{esc(end)}" '
             f'table:end-x="{col_in(column_width(sheet, col + cols - 1)):.4f}in" table:end-y="{ROW_IN}in" '
             f'draw:z-index="0" draw:style-name="gr1" draw:name="{esc(spec.title)}" svg:width="{width:.4f}in" '
@@ -169,27 +169,56 @@ def _column(sheets, block):
             for pos in block.positions()]
 
 
+# Further series' lines (the first is ch9's), and the legend a chart of several series has.
+SERIES_COLORS = ("#c0504d", "#9bbb59", "#8064a2")
+
+
+def _more_styles(n):
+    out = [f'<style:style style:name="ch{11 + k}" style:family="chart">'
+           '<style:chart-properties chart:symbol-type="named-symbol" chart:symbol-name="circle" '
+           'chart:symbol-width="0.176cm" chart:symbol-height="0.176cm"/>'
+           f'<style:graphic-properties svg:stroke-width="0.079cm" svg:stroke-color="{color}" '
+           f'draw:fill-color="{color}"/>{_text(10)}</style:style>' for k, color in enumerate(SERIES_COLORS[:n])]
+    if n:
+        out.append('<style:style style:name="ch20" style:family="chart"><style:chart-properties '
+                   f'chart:auto-position="true"/>{_text(10)}</style:style>')
+    return "".join(out)
+
+
+def _series(kind, style, vals, name, n):
+    label = esc('"' + name.replace('"', '""') + '"')
+    return (f'<chart:series chart:style-name="{style}" chart:values-cell-range-address="{esc(vals)}" '
+            f'loext:label-string="{label}" chart:class="{kind}"><chart:data-point chart:repeated="{n}"/>'
+            "</chart:series>")
+
+
 def chart_content(sheet, spec, sheets):
     """Object N/content.xml: the chart, its ranges on the sheets and a cached copy of its data."""
     bar = spec.type == "bar"
     kind = "chart:bar" if bar else "chart:line"
     width, height = chart_size(sheet, spec)
-    cats, vals = lo_range(spec.categories), lo_range(spec.values)
+    series = spec.series
+    cats = lo_range(spec.categories)
+    vals = [lo_range(block) for _, block in series]
     title = esc(spec.title)
-    label = esc('"' + spec.title.replace('"', '""') + '"')
-    values = _column(sheets, spec.values)
-    rows = "".join(f"<table:table-row>{_local_cell(c)}{_local_cell(v)}</table:table-row>"
-                   for c, v in zip(_column(sheets, spec.categories), values))
-    n = len(values)
+    columns = [_column(sheets, block) for _, block in series]
+    rows = "".join("<table:table-row>" + "".join(_local_cell(v) for v in row) + "</table:table-row>"
+                   for row in zip(_column(sheets, spec.categories), *columns))
+    n = len(columns[0])
+    more = len(series) - 1
+    legend = ('<chart:legend chart:legend-position="bottom" style:legend-expansion="balanced" '
+              'chart:style-name="ch20"/>' if more else "")
+    heads = "".join(f'<table:table-cell office:value-type="string"><text:p>{esc(name)}</text:p></table:table-cell>'
+                    for name, _ in series)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<office:document-content {_ROOT} office:version="1.3">'
-        f"<office:automatic-styles>{_chart_styles(bar)}</office:automatic-styles>"
+        f"<office:automatic-styles>{_chart_styles(bar)}{_more_styles(more)}</office:automatic-styles>"
         "<office:body><office:chart>"
         f'<chart:chart svg:width="{width * 2.54:.3f}cm" svg:height="{height * 2.54:.3f}cm" xlink:href=".." '
         f'xlink:type="simple" chart:class="{kind}" chart:style-name="ch1">'
-        f'<chart:title chart:style-name="ch2"><text:p>{title}</text:p></chart:title>'
-        f'<chart:plot-area chart:style-name="ch3" table:cell-range-address="{esc(cats)} {esc(vals)}" '
+        f'<chart:title chart:style-name="ch2"><text:p>{title}</text:p></chart:title>{legend}'
+        f'<chart:plot-area chart:style-name="ch3" table:cell-range-address="{esc(" ".join([cats, *vals]))}" '
         'chart:data-source-has-labels="none">'
         '<chart:axis chart:dimension="x" chart:name="primary-x" chart:style-name="ch4">'
         f'<chart:title chart:style-name="ch5"><text:p>{esc(spec.x_title)}</text:p></chart:title>'
@@ -197,15 +226,14 @@ def chart_content(sheet, spec, sheets):
         '<chart:axis chart:dimension="y" chart:name="primary-y" chart:style-name="ch6">'
         f'<chart:title chart:style-name="ch7"><text:p>{esc(spec.y_title)}</text:p></chart:title>'
         '<chart:grid chart:style-name="ch8" chart:class="major"/></chart:axis>'
-        f'<chart:series chart:style-name="ch9" chart:values-cell-range-address="{esc(vals)}" '
-        f'loext:label-string="{label}" chart:class="{kind}"><chart:data-point chart:repeated="{n}"/>'
-        "</chart:series>"
+        + "".join(_series(kind, "ch9" if k == 0 else f"ch{10 + k}", v, name, n)
+                  for k, (v, (name, _)) in enumerate(zip(vals, series))) +
         '<chart:wall chart:style-name="ch10"/></chart:plot-area>'
         '<table:table table:name="local-table"><table:table-header-columns><table:table-column/>'
-        "</table:table-header-columns><table:table-columns><table:table-column/></table:table-columns>"
+        "</table:table-header-columns><table:table-columns>"
+        + "<table:table-column/>" * len(series) + "</table:table-columns>"
         "<table:table-header-rows><table:table-row><table:table-cell><text:p/></table:table-cell>"
-        f'<table:table-cell office:value-type="string"><text:p>{title}</text:p></table:table-cell>'
-        f"</table:table-row></table:table-header-rows><table:table-rows>{rows}</table:table-rows>"
+        f"{heads}</table:table-row></table:table-header-rows><table:table-rows>{rows}</table:table-rows>"
         "</table:table></chart:chart></office:chart></office:body></office:document-content>")
 
 

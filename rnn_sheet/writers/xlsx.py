@@ -62,15 +62,27 @@ def _write_sheet(ws, sheet, formats):
 
 
 def _decorate(ws, sheet):
-    """What helps the eye and changes no value: tab colour, frozen title, notes, heatmaps."""
+    """What helps the eye and changes no value: tab colour, frozen title, outline, notes, heatmaps."""
     if sheet.kind in TAB_COLORS:
         ws.set_tab_color(TAB_COLORS[sheet.kind])
     if sheet.header_rows:
         ws.freeze_panes(sheet.header_rows, 0)
+    _outline(ws, sheet)
     for (row, col), text in sorted(sheet.notes.items()):
         ws.write_comment(row, col, text, {"author": "rnn-sheet", "x_scale": 2.5, "y_scale": 1.2})
     for heat in sheet.heatmaps:
         ws.conditional_format(heat.block.row, heat.block.col, *heat.block.last, heat_spec(heat))
+
+
+def _outline(ws, sheet):
+    """Row groups, expanded; each band's title above its group is the summary row that keeps the
+    button, so a folded band still says what it holds."""
+    if not sheet.outline:
+        return
+    ws.outline_settings(True, False, True, False)
+    for first, last in sheet.outline:
+        for row in range(first, last + 1):
+            ws.set_row(row, None, None, {"level": 1})
 
 
 def _print_setup(ws, sheet):
@@ -89,19 +101,22 @@ def _print_setup(ws, sheet):
 
 
 def _add_chart(wb, ws, spec):
-    series = {"name": spec.title, "categories": "=" + spec.categories.range(absolute=True),
-              "values": "=" + spec.values.range(absolute=True)}
+    categories = "=" + spec.categories.range(absolute=True)
+    series = [{"name": name, "categories": categories, "values": "=" + block.range(absolute=True)}
+              for name, block in spec.series]
     if spec.type == "bar":
         chart = wb.add_chart({"type": "column"})
-        chart.add_series({**series, "fill": {"color": "#2F75B5"}, "gap": 60})
+        for s in series:
+            chart.add_series({**s, "fill": {"color": "#2F75B5"}, "gap": 60})
     else:
         chart = wb.add_chart({"type": "line"})
-        chart.add_series({**series, "marker": {"type": "circle"}})
+        for s in series:
+            chart.add_series({**s, "marker": {"type": "circle"}})
     chart.set_title({"name": spec.title})
     chart.set_x_axis({"name": spec.x_title})
     y_axis = {"name": spec.y_title}
     if spec.type == "bar":
         y_axis["min"] = 0           # bars from zero: an auto-scaled axis exaggerates small differences
     chart.set_y_axis(y_axis)
-    chart.set_legend({"none": True})
+    chart.set_legend({"position": "bottom"} if spec.more else {"none": True})
     ws.insert_chart(*spec.anchor, chart)

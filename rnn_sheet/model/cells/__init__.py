@@ -1,9 +1,11 @@
 """The network cells, by the name --model gives them. Adding a cell: a module beside rnn.py with a
 NetworkCell subclass, and its line here."""
 from .base import NetworkCell
+from .feedforward import FeedForwardCell
+from .gated import GRUCell, LSTMCell
 from .rnn import ArticleCell, StandardCell
 
-CELLS = {cell.name: cell for cell in (ArticleCell(), StandardCell())}
+CELLS = {cell.name: cell for cell in (ArticleCell(), StandardCell(), LSTMCell(), GRUCell(), FeedForwardCell())}
 DEFAULT = "article"
 
 
@@ -19,4 +21,5 @@ def from_param_names(names):
     return max(fits, key=lambda cell: len(cell.param_names), default=None)
 
 
-__all__ = ["CELLS", "DEFAULT", "NetworkCell", "get", "from_param_names"]
+__all__ = ["CELLS", "DEFAULT", "ArticleCell", "FeedForwardCell", "GRUCell", "LSTMCell", "NetworkCell",
+           "StandardCell", "get", "from_param_names"]

@@ -13,11 +13,17 @@ def outer(a, b):
     return np.einsum("i,j->ij", a, b)
 
 
+def sigmoid(a):
+    """1 / (1 + exp(-a)) written as (1 + tanh(a/2)) / 2, as the sheets write it: it never overflows."""
+    return (1 + np.tanh(a / 2)) / 2
+
+
 class NetworkCell:
     name = ""                # the --model value
     summary = ""             # a few words for the About sheet
     output_bias = True       # y = Why·h + by (False: y = Why·h, as the article)
     state = ("h",)           # what a step hands to the next one (zero before the first)
+    recurrent = True         # False: h_t depends on x_t alone (the feed-forward contrast)
 
     def hidden_shapes(self, V, H):
         """The cell's own parameters, in order: {name: shape}."""

@@ -1,0 +1,144 @@
+"""How long LibreOffice takes to open our workbooks, against a bare book of the same shape.
+
+    python benchmarks/open.py                       # hello, the 30-step book, the 300-step compact book
+    python benchmarks/open.py --cases hello,t30 --repeats 5
+
+Needs LibreOffice and its Python bridge (Debian: apt-get install libreoffice-calc-nogui python3-uno); the
+timing runs under the system interpreter (/usr/bin/python3, which has `uno`), whatever runs this script.
+
+"A bare book of the same shape" has as many sheets and as many formulas on each, all in one styled
+format, a quarter reading a parameters sheet and the rest TANH of a neighbour, and nothing else: what any
+book of ours must pay to open. LibreOffice starts once (headless, a throwaway profile with its default
+settings, as a student's: .xlsx files open without recalculating); each load is
+loadComponentFromURL(Hidden) to a loaded document, then close. Loads alternate between the real and the
+bare book so that a noisy machine slows both alike; the best of the repeats is reported.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+CASES = {   # name: (word, build options)
+    "hello": ("hello", []),
+    "t30": ("recurrent networks read letters", ["--model", "standard", "--hidden", "16", "--layout", "detailed"]),
+    "t300": (None, ["--model", "standard", "--hidden", "16", "--layout", "compact"]),
+}
+
+UNO_TIMER = r'''
+import json, subprocess, sys, time, uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+soffice, profile, port, repeats, pairs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
+proc = subprocess.Popen([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
+                         f"--accept=socket,host=127.0.0.1,port={port};urp;"], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+resolver = uno.getComponentContext().ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver",
+                                                                              uno.getComponentContext())
+for _ in range(600):
+    try:
+        ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+        break
+    except NoConnectException:
+        time.sleep(0.1)
+desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+hidden = PropertyValue(); hidden.Name, hidden.Value = "Hidden", True
+def load(path):
+    t0 = time.perf_counter()
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0, (hidden,))
+    seconds = time.perf_counter() - t0
+    doc.close(True)
+    return seconds
+out = {}
+for real, bare in pairs:
+    load(real); load(bare)                          # warm-up: first loads pay for code paths
+    times = {real: [], bare: []}
+    for _ in range(repeats):
+        for path in (real, bare):
+            times[path].append(load(path))
+    out[real] = [min(times[real]), min(times[bare])]
+try:
+    desktop.terminate()
+except Exception:
+    pass
+proc.wait(timeout=60)
+print(json.dumps(out))
+'''
+
+
+def build_case(name, folder):
+    from bench import ALPHABET, text
+    from rnn_sheet.cli import run
+    word, options = CASES[name]
+    if word is None:
+        word, options = text(300), ["--vocab", ALPHABET] + options
+    path = Path(folder, f"{name}.xlsx")
+    run(["build", word, *options, "--out", str(path)])
+    return path
+
+
+def shape(path):
+    """[(sheet name, formula count)] of a workbook, in order."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [(ws.title, sum(1 for row in ws.iter_rows() for c in row if c.data_type == "f")) for ws in wb.worksheets]
+
+
+def bare_book(sheets, path, width=20):
+    """As many sheets and formulas per sheet, one styled format: a quarter of the formulas read the first
+    sheet's numbers, the rest TANH of a neighbour."""
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(str(path))
+    fmt = wb.add_format({"num_format": "0.000000", "bg_color": "#DDEBF7", "border": 1})
+    first = wb.add_worksheet("Parameters")
+    for r in range(100):
+        for c in range(10):
+            first.write_number(r, c, (r * 10 + c) / 1000, fmt)
+    for n, (name, count) in enumerate(sheets[1:], 1):
+        ws = wb.add_worksheet(f"S{n}")
+        for k in range(count):
+            r, c = divmod(k, width)
+            if k % 4 == 0:
+                ws.write_formula(r, c, f"=Parameters!{chr(65 + k % 10)}{1 + k % 100}*2", fmt, 0)
+            else:
+                prev = xlsxwriter.utility.xl_rowcol_to_cell(*divmod(k - 1, width))
+                ws.write_formula(r, c, f"=TANH({prev}+0.1)", fmt, 0)
+    wb.close()
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", default="hello,t30,t300")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--python", default="/usr/bin/python3", help="an interpreter that can import uno")
+    ap.add_argument("--port", default="2083")
+    a = ap.parse_args()
+    from rnn_sheet.checking.recalc import find_soffice
+    with tempfile.TemporaryDirectory(prefix="rnn-sheet-open-") as tmp:
+        pairs, info = [], {}
+        for name in a.cases.split(","):
+            path = build_case(name, tmp)
+            sheets = shape(path)
+            bare = bare_book(sheets, Path(tmp, f"{name}-bare.xlsx"))
+            pairs.append((str(path), str(bare)))
+            info[str(path)] = (name, len(sheets), sum(n for _, n in sheets))
+        profile = Path(tmp, "profile").as_uri()
+        result = subprocess.run([a.python, "-c", UNO_TIMER, find_soffice(), profile, a.port, str(a.repeats),
+                                 json.dumps(pairs)], capture_output=True, text=True, timeout=3600)
+        if result.returncode:
+            raise SystemExit(result.stderr)
+        times = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"{'workbook':>8} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
+    for path, (real, bare) in times.items():
+        name, n_sheets, n_formulas = info[path]
+        print(f"{name:>8} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()

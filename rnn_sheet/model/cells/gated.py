@@ -1,0 +1,187 @@
+"""The gated cells: the LSTM and the GRU. Each gate is an activation of Wx*·x + Wh*·h' + b* (the GRU's
+candidate n multiplies r ∘ h' instead of h'), so a gate is described once (Gate) and both cells
+compute and differentiate it the same way.
+
+  LSTM  i = σ(Wxi·x + Whi·h' + bi)   f = σ(Wxf·x + Whf·h' + bf)   o = σ(Wxo·x + Who·h' + bo)
+        g = tanh(Wxg·x + Whg·h' + bg)   c = f ∘ c' + i ∘ g   h = o ∘ tanh(c)
+  GRU   z = σ(Wxz·x + Whz·h' + bz)   r = σ(Wxr·x + Whr·h' + br)   n = tanh(Wxn·x + Whn·(r ∘ h') + bn)
+        h = (1 - z) ∘ n + z ∘ h'
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import NetworkCell, outer, sigmoid
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str            # i, f, o, g / z, r, n: the gate's vector and its parameters' suffix
+    title: str           # "input gate"
+    activation: str      # "sigmoid" or "tanh"
+    recurrent: str = "h"     # the vector Wh* multiplies: h' ("h"), or r ∘ h' ("rh", the GRU's n)
+
+    @property
+    def params(self):
+        return f"Wx{self.name}", f"Wh{self.name}", f"b{self.name}"
+
+    def apply(self, a):
+        return sigmoid(a) if self.activation == "sigmoid" else np.tanh(a)
+
+    def slope(self, value):
+        """The activation's derivative, from its value: σ' = σ(1 - σ), tanh' = 1 - tanh²."""
+        return value * (1 - value) if self.activation == "sigmoid" else 1 - value ** 2
+
+    def forward(self, P, x, rec):
+        """Wx·x, Wh·rec + b, their sum a and the activation, by the names the sheets show."""
+        Wx, Wh, b = (P[n] for n in self.params)
+        wx = Wx @ x
+        wh = Wh @ rec + b
+        a = wx + wh
+        k = self.name
+        return {f"wx_{k}": wx, f"wh_{k}": wh, f"a_{k}": a, k: self.apply(a)}
+
+    def contributions(self, da, x, rec):
+        Wx, Wh, b = self.params
+        return {Wx: outer(da, x), Wh: outer(da, rec), b: da.copy()}
+
+
+class GatedCell(NetworkCell):
+    gates = ()
+    biases = ()
+
+    def hidden_shapes(self, V, H):
+        shapes = {}
+        for gate in self.gates:
+            Wx, Wh, b = gate.params
+            shapes.update({Wx: (H, V), Wh: (H, H), b: (H,)})
+        return shapes
+
+    def gate(self, name):
+        return next(g for g in self.gates if g.name == name)
+
+    def gate_equations(self):
+        return [(gate.title, f"{gate.name}_t = {'σ' if gate.activation == 'sigmoid' else 'tanh'}"
+                             f"(Wx{gate.name} · x_t + Wh{gate.name} · "
+                             f"{'(r_t ∘ h(t-1))' if gate.recurrent == 'rh' else 'h(t-1)'} + b{gate.name})")
+                for gate in self.gates]
+
+    def _backward(self, da, now, prev, x):
+        """Every gate's contributions to the gradient, from its da (the error before its activation)."""
+        out = {}
+        for gate in self.gates:
+            out.update(gate.contributions(da[gate.name], x, now["rh"] if gate.recurrent == "rh" else prev["h"]))
+        return out
+
+
+SIGMOID_NOTE = ("sigmoid", "σ(a) = 1 / (1 + exp(-a)), computed as (1 + tanh(a/2)) / 2: the same number, "
+                           "and it never overflows")
+
+
+class LSTMCell(GatedCell):
+    name = "lstm"
+    summary = "long short-term memory: input, forget and output gates and a cell state"
+    state = ("h", "c")
+    gates = (Gate("i", "input gate", "sigmoid"), Gate("f", "forget gate", "sigmoid"),
+             Gate("o", "output gate", "sigmoid"), Gate("g", "candidate", "tanh"))
+    biases = ("bi", "bf", "bo", "bg", "by")
+    remarks = (
+        SIGMOID_NOTE,
+        ("forget bias", "bf starts at 1, the other biases at 0: f = σ(1) ≈ 0.73 lets memory flow through "
+                        "c from the start."),
+        ("convention", "Papers and libraries write the LSTM in slightly different ways; this workbook uses "
+                       "the equations above."),
+    )
+
+    def init(self, V, H, seed=0):
+        P = super().init(V, H, seed)
+        P.bf[...] = 1.0
+        return P
+
+    def step(self, P, x, prev):
+        out = {}
+        for gate in self.gates:
+            out.update(gate.forward(P, x, prev["h"]))
+        out["fc"] = out["f"] * prev["c"]
+        out["ig"] = out["i"] * out["g"]
+        out["c"] = out["fc"] + out["ig"]
+        out["tc"] = np.tanh(out["c"])
+        out["h"] = out["o"] * out["tc"]
+        return out
+
+    def step_back(self, P, now, prev, x, dh, carry):
+        dc = dh * now["o"] * (1 - now["tc"] ** 2) + carry["c"]
+        d = {"i": dc * now["g"], "f": dc * prev["c"], "o": dh * now["tc"], "g": dc * now["i"]}
+        da = {gate.name: d[gate.name] * gate.slope(now[gate.name]) for gate in self.gates}
+        dh_next = sum(P[f"Wh{k}"].T @ da[k] for k in "ifog")
+        dc_next = dc * now["f"]
+        rows = {"dc": dc, "dh_next": dh_next, "dc_next": dc_next,
+                **{f"d_{k}": d[k] for k in d}, **{f"da_{k}": da[k] for k in da}}
+        return rows, self._backward(da, now, prev, x), {"h": dh_next, "c": dc_next}
+
+    def forward_equations(self):
+        return self.gate_equations() + [
+            ("cell state", "c_t = f_t ∘ c(t-1) + i_t ∘ g_t,   c_0 = 0"),
+            ("hidden state", "h_t = o_t ∘ tanh(c_t),   h_0 = 0"),
+        ]
+
+    def backward_equations(self):
+        return [
+            ("hidden error", "dh_t = Whyᵀ · dy_t + dh_next,   dh_next = Σ_k Whkᵀ · da_k(t+1), k = i, f, o, g"),
+            ("cell error", "dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next,   dc_next = f_(t+1) ∘ dc_(t+1)"),
+            ("gates", "do_t = dh_t ∘ tanh(c_t),  di_t = dc_t ∘ g_t,  df_t = dc_t ∘ c(t-1),  dg_t = dc_t ∘ i_t"),
+            ("back through σ, tanh", "da_k = dk ∘ k ∘ (1 - k) for k = i, f, o;   da_g = dg ∘ (1 - g²)"),
+            ("gradients", "dWxk = Σ_t da_k · x_tᵀ,  dWhk = Σ_t da_k · h(t-1)ᵀ,  dbk = Σ_t da_k,  "
+                          "dWhy = Σ_t dy_t · h_tᵀ,  dby = Σ_t dy_t"),
+        ]
+
+
+class GRUCell(GatedCell):
+    name = "gru"
+    summary = "gated recurrent unit: update and reset gates"
+    gates = (Gate("z", "update gate", "sigmoid"), Gate("r", "reset gate", "sigmoid"),
+             Gate("n", "candidate", "tanh", recurrent="rh"))
+    biases = ("bz", "br", "bn", "by")
+    remarks = (
+        SIGMOID_NOTE,
+        ("convention", "Papers and libraries write the GRU in different ways (which of z and 1 - z keeps "
+                       "the old state, where r applies);"),
+        ("", "this workbook uses the equations above."),
+    )
+
+    def step(self, P, x, prev):
+        h_prev = prev["h"]
+        out = {}
+        for gate in self.gates[:2]:
+            out.update(gate.forward(P, x, h_prev))
+        out["rh"] = out["r"] * h_prev
+        out.update(self.gates[2].forward(P, x, out["rh"]))
+        out["zn"] = (1 - out["z"]) * out["n"]
+        out["zh"] = out["z"] * h_prev
+        out["h"] = out["zn"] + out["zh"]
+        return out
+
+    def step_back(self, P, now, prev, x, dh, carry):
+        h_prev, z, r, n = prev["h"], now["z"], now["r"], now["n"]
+        d = {"n": dh * (1 - z), "z": dh * (h_prev - n)}
+        da = {"n": d["n"] * (1 - n ** 2)}
+        drh = P.Whn.T @ da["n"]
+        d["r"] = drh * h_prev
+        da["z"], da["r"] = d["z"] * z * (1 - z), d["r"] * r * (1 - r)
+        dh_next = dh * z + drh * r + P.Whz.T @ da["z"] + P.Whr.T @ da["r"]
+        rows = {"drh": drh, "dh_next": dh_next, **{f"d_{k}": d[k] for k in d}, **{f"da_{k}": da[k] for k in da}}
+        return rows, self._backward(da, now, prev, x), {"h": dh_next}
+
+    def forward_equations(self):
+        return self.gate_equations() + [("hidden state", "h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1),   h_0 = 0")]
+
+    def backward_equations(self):
+        return [
+            ("hidden error", "dh_t = Whyᵀ · dy_t + dh_next (0 after the last step)"),
+            ("through h_t", "dn_t = dh_t ∘ (1 - z_t),  dz_t = dh_t ∘ (h(t-1) - n_t)"),
+            ("back through n", "da_n = dn_t ∘ (1 - n_t²),  d(r∘h)_t = Whnᵀ · da_n,  dr_t = d(r∘h)_t ∘ h(t-1)"),
+            ("back through σ", "da_z = dz_t ∘ z_t ∘ (1 - z_t),  da_r = dr_t ∘ r_t ∘ (1 - r_t)"),
+            ("handed back", "dh_next = dh_t ∘ z_t + d(r∘h)_t ∘ r_t + Whzᵀ · da_z + Whrᵀ · da_r  (to step t-1)"),
+            ("gradients", "dWxk = Σ_t da_k · x_tᵀ,  dWhk = Σ_t da_k · h(t-1)ᵀ (dWhn: · (r_t ∘ h(t-1))ᵀ),  "
+                          "dbk = Σ_t da_k"),
+        ]
