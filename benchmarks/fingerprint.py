@@ -49,6 +49,12 @@ BUILDS = {
     "exercise_compact_ods": ["mississippi", "--exercise", "f1,b3,b10", "--layout", "compact",
                              "--model", "standard", "--format", "all"],
     "weights_file": ["abcab", "--hidden", "1", "--weights", "{weights}", "--epochs", "1"],
+    "hello_world_adam": ["hello-world"],
+    "sampled_momentum": ["mississippi", "--model", "standard", "--hidden", "3", "--epochs", "2", "--optimizer",
+                         "momentum", "--momentum", "0.5", "--generate", "5", "--temperature", "0.8",
+                         "--format", "xlsx,ods"],
+    "adagrad_compact_clip": ["the quick brown fox", "--layout", "compact", "--optimizer", "adagrad", "--clip", "0.5",
+                             "--epochs", "2"],
 }
 WEIGHTS = {"Wxh": [[0.1, 0.2, 0.3]], "Whh": 0.5, "bh": -0.2, "Why": [[1.0], [-1.0], [0.5]]}
 

@@ -9,6 +9,7 @@ import click
 from . import __version__
 from . import build as building
 from .model import cells
+from .model.optimizers import OPTIMIZERS
 from .model.scenario import InputError, list_templates, make_scenario
 
 
@@ -55,13 +56,18 @@ def main():
                    "lstm, gru: gated cells; feedforward: no recurrent term (no memory).")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
-@click.option("--lr", type=float, help="Learning rate of the SGD update (default 0.1).")
+@click.option("--lr", type=float, help="Learning rate of the update (default 0.1).")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)),
+              help="The update rule: sgd (default), momentum, adagrad (as min-char-rnn) or adam.")
+@click.option("--momentum", type=float, help="μ of --optimizer momentum, 0 <= MU < 1 (default 0.9).")
 @click.option("--epochs", type=int, help="Training epochs shown on a Training sheet (default 0).")
 @click.option("--clip", type=float, help="Clip every gradient entry to [-CLIP, CLIP] before updates.")
 @click.option("--loss", "loss_mode", type=click.Choice(["all", "last"]),
               help="all: every step's prediction counts (default); last: only the final one.")
-@click.option("--generate", type=int, help="Add a Generate sheet writing N letters greedily (default 0).")
+@click.option("--generate", type=int, help="Add a Generate sheet writing N letters, greedily unless --temperature (default 0).")
 @click.option("--start", help="The letter generation starts from (default: the word's first).")
+@click.option("--temperature", type=float,
+              help="With --generate: draw each letter from softmax(y / T) instead of taking the most probable.")
 @click.option("--layout", type=click.Choice(["auto", "detailed", "compact"]),
               help="detailed: every step sheet shows its matrices and gradient contributions; compact: "
                    "vectors only (auto: compact for big inputs).")
@@ -75,15 +81,16 @@ def main():
               help="With --exercise: a class set of N exercises (1..200), variant k with random weights "
                    "from --seed + k, and NAME-variants.csv listing them.")
 @click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
-def build(word, vocab, hidden, model, seed, weights, lr, epochs, clip, loss_mode, generate, start,
-          layout, fmt, out, no_template, exercise, variants, pdf):
+def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, epochs, clip, loss_mode,
+          generate, start, temperature, layout, fmt, out, no_template, exercise, variants, pdf):
     """Build the workbook for WORD (or for the template named WORD)."""
     formats = building.parse_formats(fmt)
     if variants is not None:
         building.check_variants(variants, exercise, weights, out)
     sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
                        lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
-                       start=start, layout=layout, use_template=not no_template)
+                       start=start, layout=layout, optimizer=optimizer, momentum=momentum,
+                       temperature=temperature, use_template=not no_template)
     if pdf:
         building.require_libreoffice()
     if variants is not None:

@@ -195,6 +195,15 @@ BAD = [
     (["build"], ["WORD"]),
     (["build", "a\tb"], ["control character"]),
     (["build", "ab" * 300], ["600 characters"]),
+    (["build", "abab", "--optimizer", "rmsprop"], ["rmsprop"]),
+    (["build", "abab", "--optimizer", "momentum", "--momentum", "1"], ["momentum", "1.0"]),
+    (["build", "abab", "--optimizer", "momentum", "--momentum", "-0.5"], ["momentum", "-0.5"]),
+    (["build", "abab", "--momentum", "0.5"], ["--momentum", "sgd"]),
+    (["build", "abab", "--generate", "3", "--temperature", "0"], ["temperature", "above 0"]),
+    (["build", "abab", "--generate", "3", "--temperature", "-2"], ["temperature"]),
+    (["build", "abab", "--generate", "3", "--temperature", "inf"], ["temperature", "finite"]),
+    (["build", "abab", "--generate", "3", "--temperature", "nan"], ["temperature"]),
+    (["build", "abab", "--temperature", "0.5"], ["--generate"]),
 ]
 
 

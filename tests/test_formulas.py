@@ -17,9 +17,12 @@ FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 SCENARIOS = [
     dict(word="hello", epochs=2, generate=3, clip=1.0),
     dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
-    dict(word="abcab", model="lstm", hidden=2, epochs=2, generate=2, clip=0.5),
-    dict(word="abcab", model="gru", hidden=2, epochs=1, loss_mode="last", layout="compact"),
-    dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2),
+    dict(word="hello", epochs=2, optimizer="adam", clip=0.5, generate=3, temperature=0.5),
+    dict(word="abcab", model="standard", hidden=2, epochs=2, optimizer="adagrad", generate=2, temperature=2.0),
+    dict(word="abcab", model="standard", hidden=2, epochs=2, optimizer="momentum", layout="compact"),
+    dict(word="abcab", model="lstm", hidden=2, epochs=2, generate=2, clip=0.5, optimizer="adam", temperature=0.7),
+    dict(word="abcab", model="gru", hidden=2, epochs=1, loss_mode="last", layout="compact", optimizer="momentum"),
+    dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2, optimizer="adagrad"),
 ]
 
 

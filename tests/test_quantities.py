@@ -22,9 +22,12 @@ SCENARIOS = {
     "standard": dict(word="abcab", model="standard", hidden=2, epochs=1, loss_mode="last", generate=2),
     "compact": dict(word="mississippi", model="standard", layout="compact", epochs=1),
     "compact_article": dict(word="banana", layout="compact", hidden=2, generate=2),
-    "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5),
-    "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2),
-    "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2),
+    "adam_sampled": dict(word="hello", epochs=2, optimizer="adam", clip=0.5, generate=3, temperature=0.5),
+    "momentum_compact": dict(word="banana", layout="compact", model="standard", optimizer="momentum", epochs=2),
+    "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5, optimizer="adam", temperature=0.8),
+    "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2,
+                        optimizer="adagrad"),
+    "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2, optimizer="momentum"),
 }
 
 

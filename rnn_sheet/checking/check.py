@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from ..model import cells
+from ..model import cells, optimizers
+from ..model.gradcheck import CheckAt
 from ..model.scenario import InputError, Scenario, check_text, parse_weights
 from ..sheets import named_values
 from ..workbook.grid import a1
 from . import recalc
-from .compare import compare_cached, diff, is_number
+from .compare import RATIO, compare_cached, diff, is_number, ratio_tolerance
 from .read import block_values, cell_name, read_workbook
 
 # Names every workbook of ours has (besides its cell's parameters); without them it is not ours.
@@ -81,7 +82,9 @@ def compare(book, recomputed, tol=1e-9):
         except (KeyError, ValueError, IndexError):
             rep.problems.append(f"defined name {n} does not point at cells of this workbook")
     if not rep.problems:
-        _compare_engine(rep, book, named, tol)
+        # The inputs as the file holds them (LibreOffice's copy rounds them to 15 digits).
+        own = {n: np.array(v, dtype=object) for n, v in (book.inputs or {}).items() if n in named}
+        _compare_engine(rep, book, {**named, **own}, tol)
     return rep
 
 
@@ -91,6 +94,9 @@ def _compare_engine(rep, book, named, tol):
     except InputError as e:
         rep.problems.append(f"the engine cannot run on this workbook's inputs: {e}")
         return
+    held = {name: tol for name in expected}
+    if RATIO[0] in expected:
+        held[RATIO[0]] = ratio_tolerance(*(float(np.ravel(expected[n])[0]) for n in RATIO[1:]), tol)
     for name in sorted(expected, key=_name_order):
         values, block = named[name], book.names[name]
         where = [cell_name(block.sheet, coord) for coord in _coords(block)]
@@ -105,9 +111,9 @@ def _compare_engine(rep, book, named, tol):
                     rep.engine_mismatches.append((cell, name, exp, got))
                 continue
             d = diff(float(got), float(exp)) if is_number(got) and math.isfinite(got) else math.inf
-            if d > rep.max_engine_diff:
+            if d > rep.max_engine_diff and held[name] == tol:
                 rep.max_engine_diff, rep.worst_engine = d, cell
-            if d > tol:
+            if d > held[name]:
                 rep.engine_mismatches.append((cell, name, float(exp), got))
 
 
@@ -166,9 +172,41 @@ def scenario_of(book, named):
         generate = len(str(named["generated"].flat[0] or ""))
         if start not in vocab:
             raise InputError(f"the start letter {start!r} is not in the vocabulary")
+    temperature = _number(named["temperature"], "temperature") if "temperature" in named else None
+    if temperature is not None and not temperature > 0:
+        raise InputError(f"the temperature must be above 0 (found {temperature:g})")
+    draws = tuple(_number(u, "a draw") for u in named["draws"].flat) if "draws" in named else ()
     return Scenario(word, vocab, H, cell, P, lr=_number(named["lr"], "lr"), seed=None, epochs=epochs,
                     clip=_number(named["clip"], "clip") if "clip" in named else None,
-                    loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start)
+                    loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start,
+                    optimizer=_optimizer(named), temperature=temperature, draws=draws,
+                    check=_check_at(named, cell))
+
+
+def _optimizer(named):
+    """SGD workbooks name no optimizer; the others name it on Parameters, beside their settings."""
+    name = str(named["optimizer"].flat[0]) if "optimizer" in named else optimizers.DEFAULT
+    mu = _number(named["momentum"], "momentum") if "momentum" in named else None
+    opt = optimizers.get(name, mu)
+    if opt is None:
+        raise InputError(f"the optimizer cell holds {name!r}, which is none of {', '.join(optimizers.OPTIMIZERS)}")
+    return opt
+
+
+def _check_at(named, cell):
+    """The Gradient check sheet's entry as typed (a workbook from before it has none: the default)."""
+    if "check_param" not in named:
+        return CheckAt(cell.param_names[0])
+    param = named["check_param"].flat[0]
+    eps = _number(named["check_eps"], "check_eps")
+    if not eps:
+        raise InputError("check_eps must not be 0 (the centred difference divides by it)")
+    return CheckAt("" if param is None else str(param), _typed(named["check_row"]), _typed(named["check_col"]), eps)
+
+
+def _typed(arr):
+    v = arr.flat[0]
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _loss_mode(book, T):

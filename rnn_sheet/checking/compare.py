@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..workbook.grid import a1
 from .read import block_values, cell_name, read_workbook, xlsx_names
 
 ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#N/A", "#NULL!", "Err:")
@@ -72,17 +73,41 @@ def judge(cached, fresh):
     return "text", cached == fresh or (cached in (None, "") and fresh in (None, ""))
 
 
-def tally(rep, triples, tol=1e-9):
+# The gradient check's relative error divides the finite difference's rounding, which differs from
+# program to program within the tolerance grad_check_numeric itself is held to, by |numeric| +
+# |analytic|: it is held to that tolerance divided the same way (near a zero gradient, the relative
+# error of a finite difference is rounding, whatever program computes it).
+RATIO = ("grad_check_rel_error", "grad_check_numeric", "grad_check_analytic")
+
+
+def ratio_tolerance(numeric, analytic, tol):
+    if not (is_number(numeric) and is_number(analytic)):
+        return tol
+    return tol + tol / max(abs(numeric) + abs(analytic), 1e-12)
+
+
+def loose_cells(names, value_at, tol):
+    """{cell name: tolerance} of the cells held to more than tol: `names` maps defined names to
+    Blocks, value_at(block) gives the value of a block's first cell."""
+    if not all(n in names for n in RATIO):
+        return {}
+    block = names[RATIO[0]]
+    return {cell_name(block.sheet, a1(block.row, block.col)):
+            ratio_tolerance(value_at(names[RATIO[1]]), value_at(names[RATIO[2]]), tol)}
+
+
+def tally(rep, triples, tol=1e-9, loose=None):
     """Judge (cell name, cached, recomputed) triples into rep: errors, mismatches, worst difference."""
+    loose = loose or {}
     for name, a, b in triples:
         rep.formulas += 1
         kind, outcome = judge(a, b)
         if kind == "error":
             rep.errors.append((name, b))
         elif kind == "number":
-            if outcome > rep.max_cached_diff:
+            if outcome > rep.max_cached_diff and name not in loose:
                 rep.max_cached_diff, rep.worst_cached = outcome, name
-            if outcome > tol:
+            if outcome > loose.get(name, tol):
                 rep.mismatches.append((name, a, b))
         elif not outcome:
             rep.mismatches.append((name, a, b))
@@ -95,7 +120,8 @@ def compare_cached(book, fresh, tol=1e-9):
     def recomputed(sheet, coord):
         return fresh[sheet][coord].value if sheet in fresh.sheetnames else "#REF! (sheet lost)"
     triples = ((cell_name(s, c), book.cached[(s, c)], recomputed(s, c)) for s, c in book.formulas)
-    return tally(Report(str(book.path)), triples, tol)
+    loose = loose_cells(book.names, lambda b: book.cached.get((b.sheet, a1(b.row, b.col))), tol)
+    return tally(Report(str(book.path)), triples, tol, loose)
 
 
 def compare(original, recomputed, tol=1e-9):

@@ -24,6 +24,19 @@ class Workbook:
     formulas: dict          # (sheet, "A1") -> formula text
     cached: dict            # (sheet, "A1") -> cached value of that formula cell
     names: dict             # defined name -> Block
+    inputs: dict = None     # defined name -> rows of values, for names over cells without formulas
+
+
+def _inputs(names, formulas, value_of):
+    """The values under every name that holds no formula (weights, draws, settings), as the file has
+    them: LibreOffice saves a recomputed .xlsx with 15 digits, so the engine reads them from here."""
+    out = {}
+    for name, block in names.items():
+        cells = [(block.sheet, a1(r, c)) for r, c in block.positions()]
+        if not any(cell in formulas for cell in cells):
+            out[name] = [[value_of(cell) for cell in cells[i * block.ncols:(i + 1) * block.ncols]]
+                         for i in range(block.nrows)]
+    return out
 
 
 def read_workbook(path):
@@ -52,7 +65,9 @@ def _read_xlsx(path):
                 if c.data_type == "f":      # not a text cell that merely starts with "="
                     formulas[(ws.title, c.coordinate)] = c.value
                     cached[(ws.title, c.coordinate)] = values[c.coordinate].value
-    return Workbook(path, formulas, cached, xlsx_names(formulas_wb))
+    names = xlsx_names(formulas_wb)
+    inputs = _inputs(names, formulas, lambda cell: values_wb[cell[0]][cell[1]].value if cell[0] in values_wb else None)
+    return Workbook(path, formulas, cached, names, inputs)
 
 
 def xlsx_names(wb):
@@ -81,7 +96,7 @@ def _read_ods(path):
     cells, names = read_ods(path)
     formulas = {k: f for k, (f, v) in cells.items() if f is not None}
     cached = {k: cells[k][1] for k in formulas}
-    return Workbook(path, formulas, cached, names)
+    return Workbook(path, formulas, cached, names, _inputs(names, formulas, lambda cell: cells.get(cell, (None, None))[1]))
 
 
 def _text(el):

@@ -1,5 +1,5 @@
 """Runs any network cell over a word, after Karpathy's min-char-rnn: forward, loss, backpropagation
-through time, clipping, training with an optimizer, and greedy generation.
+through time, clipping, training with an optimizer, and generation (greedy or sampled).
 
   h_t, ... = cell.step(x_t, state of step t-1)          (article: tanh(Wxh·x_t + Whh·h(t-1) + bh))
   y_t = Why·h_t (+ by),  p_t = softmax(y_t),  loss_t = -ln p_t[target_t]
@@ -122,20 +122,22 @@ class Epoch:
     fwd: Forward
     bwd: Backward
     grads: dict      # after clipping: what the update uses
+    state: dict = field(default_factory=dict)   # the optimizer's state these weights were made with
 
 
 def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all", optimizer=None):
-    """Record k holds the weights after k updates on the whole word (k = 0..epochs), with their
-    forward pass, backward pass and the (clipped) gradients the next update uses."""
+    """Record k holds the weights after k updates on the whole word (k = 0..epochs) and the
+    optimizer's state after them, with their forward pass, backward pass and the (clipped)
+    gradients update number k + 1 uses."""
     opt = optimizer or OPTIMIZERS["sgd"]
     state = opt.init_state(P)
     out = []
-    for _ in range(epochs + 1):
+    for k in range(1, epochs + 2):
         F = forward(P, inputs, targets, loss_mode)
         B = backward(P, F)
         g = clip(B.grads, clip_at)
-        out.append(Epoch(P, F, B, g))
-        P, state = opt.update(P, g, lr, state)
+        out.append(Epoch(P, F, B, g, state))
+        P, state = opt.update(P, g, lr, state, k)
     return out
 
 
@@ -145,22 +147,70 @@ class Generated:
     hidden: dict          # the cell's quantities by name, each N x ... ("h" among them)
     y: np.ndarray         # N x V
     outputs: list         # N character indices chosen
+    p: np.ndarray = None      # N x V  softmax(y / T) when sampling
+    cum: np.ndarray = None    # N x V  its running sum
 
     @property
     def h(self):
         return self.hidden["h"]
 
 
-def generate(P, start, n):
-    """Greedy generation: feed each most probable next character back in as the next input."""
+def make_draws(seed, n):
+    """n uniform draws in [0, 1) from --seed, kept to 6 decimals: a spreadsheet stores them exactly
+    (and a student reads them), so the sheet samples from the very numbers the engine does."""
+    u = np.random.default_rng([DRAWS_STREAM, seed or 0]).random(n)
+    return tuple(float(x) for x in np.floor(u * 1e6) / 1e6)
+
+
+DRAWS_STREAM = 12       # the draws' own stream: not the numbers the weights were drawn from
+
+
+def sampling(y, temperature):
+    """(p, cumulative p) of softmax(y / T), in the order of operations of the Generate sheet's cells:
+    z = y/T, e = exp(z - max z), p = e / Σe (summed left to right), each cumulative cell the one
+    before plus p."""
+    z = y / temperature
+    e = np.exp(z - z.max())
+    total = 0.0
+    for x in e:
+        total += x
+    p = e / total
+    cum, running = np.zeros(len(p)), 0.0
+    for k, x in enumerate(p):
+        running = x if k == 0 else running + x
+        cum[k] = running
+    return p, cum
+
+
+# Spreadsheets compare numbers a hair apart as equal: LibreOffice's "<" is false within a relative
+# 2^-48 (rtl::math::approxEqual), and Excel rounds to 15 digits. A draw that close to a boundary
+# reaches it here too, so the engine and the sheet pick the same letter.
+TIE = 2.0 ** -48
+
+
+def choose(cum, u):
+    """The first letter whose cumulative probability reaches u: how many stay below u (by more than
+    a spreadsheet's tie), capped at the last letter (rounding can leave the total a hair under 1)."""
+    below = (cum < u) & ~(np.abs(cum - u) < np.abs(cum) * TIE)
+    return min(int(below.sum()), len(cum) - 1)
+
+
+def generate(P, start, n, temperature=None, draws=()):
+    """Feed each chosen character back in as the next input: the most probable one (greedy), or,
+    at a temperature, the one draw g picks from softmax(y / T)."""
     cell, V, H = P.cell, P.V, P.H
     inputs, steps, y, outputs = [], [], np.zeros((n, V)), []
+    p, cum = (np.zeros((n, V)), np.zeros((n, V))) if temperature is not None else (None, None)
     state, ix = cell.zero_state(H), start
     for g in range(n):
         inputs.append(ix)
         state = cell.step(P, one_hot([ix], V)[0], state)
         steps.append(state)
         y[g] = cell.output(P, state["h"])
-        ix = int(np.argmax(y[g]))
+        if temperature is None:
+            ix = int(np.argmax(y[g]))
+        else:
+            p[g], cum[g] = sampling(y[g], temperature)
+            ix = choose(cum[g], draws[g])
         outputs.append(ix)
-    return Generated(inputs, _stack(steps) if steps else {"h": np.zeros((0, H))}, y, outputs)
+    return Generated(inputs, _stack(steps) if steps else {"h": np.zeros((0, H))}, y, outputs, p, cum)

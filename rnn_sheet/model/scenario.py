@@ -12,14 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cells
+from . import cells, optimizers
+from .engine import make_draws
+from .gradcheck import CheckAt
 from .optimizers import OPTIMIZERS
 
 MAX_WORD = 500
 MAX_VOCAB = 100
 MAX_HIDDEN = 64
 TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr", "epochs", "clip",
-                 "loss", "generate", "start", "layout", "weights"}
+                 "loss", "generate", "start", "layout", "weights", "optimizer", "momentum", "temperature"}
 LAYOUTS = ("auto", "detailed", "compact")
 MAX_GENERATE = 200
 # Weights and lr beyond this teach nothing and overflow a spreadsheet's numbers (±1.8e308) within a
@@ -49,6 +51,13 @@ class Scenario:
     template: str | None = None
     description: str = ""
     optimizer: object = OPTIMIZERS["sgd"]
+    temperature: float | None = None    # generation samples from softmax(y / T); None: greedy
+    draws: tuple = ()                   # one uniform draw in [0, 1) per generated letter, when sampling
+    check: CheckAt | None = None        # the Gradient check sheet's entry (default: the first weight's first)
+
+    def __post_init__(self):
+        if self.check is None:
+            self.check = CheckAt(self.cell.param_names[0])
 
     @property
     def inputs(self):
@@ -193,7 +202,7 @@ def check_text(word, vocab):
 
 def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weights=None, lr=None,
                   epochs=None, clip=None, loss_mode=None, generate=None, start=None, layout=None,
-                  use_template=True):
+                  optimizer=None, momentum=None, temperature=None, use_template=True):
     """Resolve flags over a template (templates/WORD.toml) over defaults. weights: a path or a dict."""
     template, tpl = None, {}
     if use_template and find_template(word):
@@ -240,6 +249,9 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     layout = pick(layout, "layout", "auto")
     if layout not in LAYOUTS:
         raise InputError(f"layout must be one of {', '.join(LAYOUTS)} (got {layout!r})")
+    opt = _optimizer(pick(optimizer, "optimizer", optimizers.DEFAULT), momentum, tpl.get("momentum"))
+    temperature = _temperature(pick(temperature, "temperature", None), generate)
+    draws = make_draws(seed, generate) if temperature is not None else ()
 
     V = len(vocab)
     if weights is not None:
@@ -252,7 +264,28 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
         params = cell.init(V, hidden, seed)
     return Scenario(word, vocab, hidden, cell, params, lr, seed, epochs,
                     None if clip is None else float(clip), loss_mode, generate, start, layout,
-                    template, tpl.get("description", ""))
+                    template, tpl.get("description", ""), opt, temperature, draws)
+
+
+def _optimizer(name, momentum, template_momentum):
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise InputError(f"optimizer must be one of {', '.join(OPTIMIZERS)} (got {name!r})")
+    if momentum is not None and name != "momentum":
+        raise InputError(f"--momentum is the setting of --optimizer momentum (the optimizer is {name})")
+    mu = momentum if momentum is not None else template_momentum if name == "momentum" else None
+    if mu is not None and not (isinstance(mu, (int, float)) and not isinstance(mu, bool) and 0 <= mu < 1):
+        raise InputError(f"momentum must be a number from 0 up to, not including, 1 (got {mu!r})")
+    return optimizers.get(name, mu)
+
+
+def _temperature(value, generate):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError(f"temperature must be a finite number above 0 (got {value!r})")
+    if not generate:
+        raise InputError("temperature sets how generated letters are drawn: use it with --generate N")
+    return float(value)
 
 
 def _number(value, name):

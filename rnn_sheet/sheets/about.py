@@ -31,7 +31,7 @@ def sheet(L, sc):
         ("loss", f"loss_t = -ln p_t[target_t],   {counted}"),
         ("output error", "dy_t = p_t - target_t"),
         *cell.backward_equations(),
-        ("update", f"{L.optimizer.rule}   (gradient descent)"),
+        *_update_rows(L.optimizer),
         *cell.remarks,
     ]
     _section(S, "The equations  (· matrix product, ∘ element by element, ᵀ transpose)", eqs)
@@ -62,6 +62,8 @@ def sheet(L, sc):
         ("a letter", "Change a letter of the word on Parameters (it must be in the vocabulary)."),
         ("the learning rate", "Change lr and watch loss_next on Update" +
                               (" and the loss per epoch on Training." if sc.epochs else ".")),
+        ("the gradient check", "On Gradient check, type another parameter name, row or column: does "
+                               "backprop agree with the measured slope?"),
         ("a formula", "Click a blue cell to see its formula; the formula bar shows where each number "
                       "comes from."),
         ("a new workbook", "rnn-sheet build WORD --hidden 5 --epochs 50   (rnn-sheet build --help lists "
@@ -77,13 +79,29 @@ def sheet(L, sc):
         ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
         ("model", f"{cell.name} ({cell.summary})"),
         ("hidden size", str(sc.hidden)), ("weights", origin), ("learning rate lr", repr(sc.lr)),
-        ("epochs", str(sc.epochs)), ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
+        ("optimizer", _optimizer_text(L.optimizer)), ("epochs", str(sc.epochs)),
+        ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
         ("loss", sc.loss_mode), ("layout", "compact" if L.compact else "detailed"),
+        *([("generation", f"{sc.generate} letters from '{show_char(sc.start)}', " + (
+            "greedy" if sc.temperature is None else f"sampled at temperature {sc.temperature:g}"))]
+          if sc.generate else []),
         ("built by", f"rnn-sheet {__version__}"),
     ])
     return S
 
 
+def _update_rows(opt):
+    """The update in plain maths: SGD's one line, or the optimizer's state rules and then its weight's."""
+    if not opt.state:
+        return [("update", f"{opt.rule}   (gradient descent)")]
+    first, *rest = opt.rules
+    return [("update", f"{opt.title}, its state starting at 0:  {first}"), *(("", line) for line in rest),
+            *([("", opt.remark)] if opt.remark else [])]
+
+
+def _optimizer_text(opt):
+    settings = "".join(f", {name} {value:g}" for name, value in opt.settings.items())
+    return f"{opt.name}{settings}   (its rule: the update in the equations above)"
 def _network(L):
     """What the network is, and what it remembers from one letter to the next."""
     if not L.cell.recurrent:

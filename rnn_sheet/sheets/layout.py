@@ -144,6 +144,7 @@ class Layout:
         self.where = {}          # key -> Block
         self.placed = {}         # key -> Quantity
         self.names = {}          # defined name -> key
+        self.weights_of = {}     # network-block slot -> parameter name -> Quantity, for a sheet's own weights
         self.captions = {}       # key -> caption
         self.compact = {"compact": True, "detailed": False}.get(scenario.layout, self.detail_cells() > DETAIL_LIMIT)
 

@@ -3,8 +3,8 @@ gradients), and generating text by feeding each prediction back in (one-to-many)
 import numpy as np
 
 from .layout import Part, SheetPlan, steps
-from .parameters import joined, most_probable, one_hot_of
-from .quantity import Quantity, Role, column, computed
+from .parameters import joined, most_probable, one_hot_of, vocab
+from .quantity import Heat, Quantity, Role, column, computed
 from .training import score_row, trained
 
 # --- Gradient flow ----------------------------------------------------------------------------------
@@ -68,9 +68,60 @@ def gen_Y(L, t, g, k):
     return score_row(L, L["gen_H"], final_weights(L), g, k)
 
 
-@computed("The next letter: argmax_k y[k].", lambda c, t: column(c.letters(c.generated.outputs)))
+# Sampling (--temperature): softmax(y / T) and one stored draw u per row pick the letter.
+temperature = Quantity("temperature", lambda c, t: c.sc.temperature, role=Role.INPUT,
+                       note="T, the temperature: letters are drawn from softmax(y / T). Below 1 the likely "
+                            "letters win more often, above 1 the choice spreads out. An input (above 0).")
+draws = Quantity("draws", lambda c, t: column(c.sc.draws), role=Role.INPUT,
+                 note="u: one uniform draw in [0, 1) per letter, made from the seed. Type another to "
+                      "draw again. An input.")
+
+
+def _scaled(c):
+    return c.generated.y / c.sc.temperature
+
+
+@computed("z = y / T", lambda c, t: _scaled(c))
+def gen_Z(L, t, g, k):
+    return f"{L[gen_Y].ref(g, k)}/{L[temperature].ref()}"
+
+
+@computed("max_k z[k]", lambda c, t: _scaled(c).max(axis=1))
+def gen_ZM(L, t, g, j):
+    return f"MAX({L[gen_Z].row_range(g)})"
+
+
+@computed("Σ_k exp(z[k] - max z)", lambda c, t: np.exp(_scaled(c) - _scaled(c).max(axis=1, keepdims=True)).sum(axis=1))
+def gen_ZS(L, t, g, j):
+    return f"SUMPRODUCT(EXP({L[gen_Z].row_range(g)}-{L[gen_ZM].ref(g)}))"
+
+
+@computed("p = softmax(y / T): the probability each letter is drawn.", lambda c, t: c.generated.p,
+          heat=Heat.PROBABILITY)
+def gen_P(L, t, g, k):
+    return f"EXP({L[gen_Z].ref(g, k)}-{L[gen_ZM].ref(g)})/{L[gen_ZS].ref(g)}"
+
+
+@computed("cumulative p: p[1] + ... + p[k]. Letter k owns the stretch of [0, 1) from the cell before "
+          "up to this one.", lambda c, t: c.generated.cum, heat=Heat.PROBABILITY)
+def gen_cum(L, t, g, k):
+    p = L[gen_P].ref(g, k)
+    return p if k == 0 else f"{L[gen_cum].ref(g, k - 1)}+{p}"
+
+
+def _out_note(L):
+    if L.sc.temperature is None:
+        return "The next letter: argmax_k y[k]."
+    return ("The next letter: the first whose cumulative probability reaches the draw u "
+            "(1 + how many cumulative cells stay below u).")
+
+
+@computed(_out_note, lambda c, t: column(c.letters(c.generated.outputs)))
 def gen_out(L, t, g, j):
-    return most_probable(L, L[gen_Y].row_range(g))
+    if L.sc.temperature is None:
+        return most_probable(L, L[gen_Y].row_range(g))
+    below = f"SUMPRODUCT(({L[gen_cum].row_range(g)}<{L[draws].ref(g)})*1)"
+    return f"INDEX({L[vocab].range()},MIN({below}+1,{L.V}))"
 
 
 @computed("The generated letters joined together.", lambda c, t: "".join(c.letters(c.generated.outputs)))
@@ -80,18 +131,30 @@ def generated(L, t, i, j):
 
 def generate_sheet(L, letters):
     N, V = L.sc.generate, L.V
+    sampled = L.sc.temperature is not None
     S = SheetPlan("Generate", "training")
     weights = f"the weights after epoch {L.epochs} (Training sheet)" if L.epochs else "the Parameters sheet"
-    S.title(f"Generate: {N} letters, each prediction fed back in as the next input",
-            f"Greedy: the most probable letter wins. Uses {weights}; type another start letter.")
+    how = ("Sampled: each letter is drawn from softmax(y / T) with the draw u on its row. "
+           f"Uses {weights}; type another start letter, temperature or draw.") if sampled else \
+        f"Greedy: the most probable letter wins. Uses {weights}; type another start letter."
+    S.title(f"Generate: {N} letters, each prediction fed back in as the next input", how)
     S.band("Start letter and the generated text", [
-        Part(gen_start, None, "start letter", 1), Part(generated, None, "generated", 1)])
+        Part(gen_start, None, "start letter", 1)] + ([Part(temperature, None, "temperature T", 1)] if sampled else [])
+        + [Part(generated, None, "generated", 1)])
     L.name("generated", generated)
     L.name("start", gen_start)
     labels = steps(N, "g")
+    chosen = [] if sampled else [" ", Part(gen_out, None, "next letter", N, offset=1)]
     S.band("One row per generated letter", [
         Part(gen_in, None, "input", N, row_labels=labels), " ",
         Part(gen_X, None, "x (one-hot)", N, V, labels, letters), " "] + L.family.generate_parts(L, labels) + [
-        " ", Part(gen_Y, None, "y", N, V, labels, letters, offset=1), " ",
-        Part(gen_out, None, "next letter", N, offset=1)])
+        " ", Part(gen_Y, None, "y", N, V, labels, letters, offset=1)] + chosen)
+    if sampled:
+        S.band("Drawing each letter from softmax(y / T)", [
+            Part(gen_Z, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N),
+            Part(gen_ZS, None, "Σ exp", N), " ", Part(gen_P, None, "p = softmax(y / T)", N, V, labels, letters),
+            " ", Part(gen_cum, None, "cumulative p", N, V, labels, letters), " ",
+            Part(draws, None, "draw u", N), Part(gen_out, None, "next letter", N)])
+        L.name("temperature", temperature)
+        L.name("draws", draws)
     return S

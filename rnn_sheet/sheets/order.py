@@ -4,7 +4,7 @@ Adding a sheet: a function that returns a SheetPlan (beside the quantities it sh
 here. Adding a cell: its sheet family module (as rnn.py) and its line in FAMILIES.
 """
 from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, LSTMCell, StandardCell
-from . import about, backward, feedforward, forward, gru, lessons, lstm, parameters, rnn, training
+from . import about, backward, feedforward, forward, gradcheck, gru, lessons, lstm, parameters, rnn, training
 from .layout import Layout, show_char
 
 FAMILIES = {ArticleCell: rnn, StandardCell: rnn, LSTMCell: lstm, GRUCell: gru, FeedForwardCell: feedforward}
@@ -21,6 +21,7 @@ def plan(scenario):
     for t in range(L.T, 0, -1):
         L.add(backward.back_sheet(L, t, letters))
     L.add(backward.gradients_sheet(L, letters))
+    L.add(gradcheck.sheet(L, letters))
     L.add(training.update_sheet(L, letters))
     if L.epochs:
         L.add(training.training_sheet(L, letters))

@@ -3,6 +3,8 @@ codes, the word, the cell's weights, the output weights and the learning setting
 pieces every sheet uses to read letters: one-hot codes and the most probable letter."""
 import numpy as np
 
+from functools import cache
+
 from .layout import Part, SheetPlan, units
 from .quantity import Heat, Quantity, Role, column
 
@@ -16,6 +18,17 @@ lr = Quantity("lr", lambda c, t: c.sc.lr, role=Role.INPUT,
               note=lambda L: f"lr: learning rate of gradient descent, {L.optimizer.rule}. An input.")
 clip = Quantity("clip", lambda c, t: c.sc.clip, role=Role.INPUT,
                 note="Every gradient entry is clipped to [-clip, clip] before the update. An input.")
+
+
+optimizer = Quantity("optimizer", lambda c, t: c.sc.optimizer.name, role=Role.CONSTANT,
+                     note=lambda L: f"The optimizer ({L.optimizer.title}): " + ";  ".join(L.optimizer.rules))
+
+
+@cache
+def setting(name):
+    """An input the optimizer's rule reads (momentum's μ)."""
+    return Quantity(name, lambda c, t: c.sc.optimizer.settings[name], role=Role.INPUT,
+                    note=lambda L: L.optimizer.setting_notes[name])
 
 
 def weight(name, note):
@@ -44,8 +57,11 @@ def sheet(L, letters):
     parts.append(Part(lr, None, "learning rate lr", 1))
     if L.clip:
         parts.append(Part(clip, None, "clip gradients to ±", 1))
+    if L.optimizer.state:       # SGD keeps no state: its workbooks say nothing more
+        parts.append(Part(optimizer, None, "optimizer", 1))
+    parts += [Part(setting(name), None, name, 1) for name in L.optimizer.settings]
     S.band("Output weights and learning rate", parts)
-    for name in (*L.cell.param_names, "lr", "clip", "vocab", "word"):
+    for name in (*L.cell.param_names, "lr", "clip", "optimizer", *L.optimizer.settings, "vocab", "word"):
         if (name, None) in S.blocks:
             L.name(name, name)
     return S

@@ -21,11 +21,14 @@ from typing import Callable
 import numpy as np
 
 from ..model.engine import generate, train
+from ..model.gradcheck import grad_check
 
 # Every function any formula may call; tests check each formula against this list, and the xlsx
-# writer relies on it (none needs Excel 365's _xlfn. prefix).
+# writer relies on it (none needs Excel 365's _xlfn. prefix). ABS, AND, OR and INT: the gradient check.
 ALLOWED = {"MMULT", "SUMPRODUCT", "EXP", "LN", "TANH", "MAX", "MIN", "SUM", "SUMSQ", "SQRT", "INDEX",
-           "MATCH", "IF", "EXACT"}
+           "MATCH", "IF", "EXACT", "ABS", "AND", "OR", "INT"}
+# Network-block slots of the Gradient check sheet: the forward passes with one weight at w ± eps.
+CHECK_PLUS, CHECK_MINUS = -1, -2
 
 
 class Role(Enum):
@@ -49,6 +52,7 @@ class Quantity:
     role: Role = Role.COMPUTED
     heat: Heat | None = None
     one_hot: bool = False                # 0/1 values, shown as whole numbers
+    scientific: bool = False             # shown as 1.234567E-08: values far below 1e-6 that matter
     copy_of: str | None = None           # a parameter shown again beside what it multiplies
     exercise: bool = False               # a blank a student fills in an exercise
 
@@ -67,13 +71,24 @@ class Context:
         self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
 
     def record(self, slot):
-        """Slot 0 is the Update sheet's check of the new weights, slot k training epoch k."""
+        """Slot 0 is the Update sheet's check of the new weights, slot k training epoch k; the
+        gradient check's slots are its two nudged forward passes."""
+        if slot == CHECK_PLUS:
+            return self.check.plus
+        if slot == CHECK_MINUS:
+            return self.check.minus
         return self.records[max(slot, 1)]
+
+    @cached_property
+    def check(self):
+        sc = self.sc
+        return grad_check(self.P, sc.inputs, sc.targets, sc.loss_mode, self.B.grads, sc.check)
 
     @cached_property
     def generated(self):
         sc = self.sc
-        return generate(self.records[sc.epochs].params, sc.vocab.index(sc.start), sc.generate)
+        return generate(self.records[sc.epochs].params, sc.vocab.index(sc.start), sc.generate,
+                        sc.temperature, sc.draws)
 
     def letters(self, indices):
         return [self.sc.vocab[k] for k in indices]

@@ -104,7 +104,7 @@ def _cells(q, view, t):
     if q.role is Role.CONSTANT:
         return lambda i, j, value: Cell(Kind.CONST, value, style="const")
     kind = "link" if q.role is Role.LINK else "calc"
-    number = f"{kind}_int" if q.one_hot else kind
+    number = f"{kind}_int" if q.one_hot else f"{kind}_sci" if q.scientific else kind
 
     def cell(i, j, value):
         text = q.formula(view, t, i, j)

@@ -1,5 +1,6 @@
 """The Update sheet (one update of the weights and the loss it gives) and the Training sheet (more
-epochs). The optimizer writes each update's formula (model/optimizers.py).
+epochs). The optimizer writes each update's formula and its state's (model/optimizers.py); the state
+is laid out as the weights are, one band per state name (moment, trained_moment).
 
 Both use a compact, time-major "network block": one row per time step, so a whole forward and
 backward pass fits in a few tables; rows are time steps, so every product is a SUMPRODUCT of two rows
@@ -11,6 +12,7 @@ from functools import cache
 
 import numpy as np
 
+from ..model.optimizers import Refs
 from .backward import label, sum_over_time
 from .layout import CHART_ROWS, Part, SheetPlan, steps, units
 from .parameters import joined, most_probable, vocab, word
@@ -26,15 +28,52 @@ def clipped(L, expr):
     return f"MAX(-{c},MIN({c},{expr}))"
 
 
+def refs(L, name, i, j, w, g, k, state):
+    """What one entry's update reads (model/optimizers.Refs); state: s -> block or None (zero)."""
+    return Refs(w.ref(i, j), g, L["lr"].ref(), k, {s: b and b.ref(i, j) for s, b in state.items()},
+                {n: L[n].ref() for n in L.optimizer.settings})
+
+
+def state_names(L, name, k=""):
+    """The optimizer's state of parameter `name` as the notes call it (m_Wxh, or m_Wxh_k)."""
+    return {s: f"{s}_{label(L, name)}{k}" for s in L.optimizer.state}
+
+
+@cache
+def moment(s, name):
+    """<s>_<name> on the Update sheet: the optimizer's state s of one parameter after the first update."""
+    def formula(L, t, i, j):
+        grad = clipped(L, L[f"d{name}"].ref(i, j))
+        return L.optimizer.state_formula(s, refs(L, name, i, j, L[name], grad, 1, {s: None}))
+    return Quantity(f"{s}_{name}", lambda c, t: c.records[1].state[s][name], formula, heat=Heat.DIVERGING,
+                    note=lambda L: L.optimizer.state_rule(s, f"d{label(L, name)}", state_names(L, name)[s])
+                    + f",   {s} starting at 0")
+
+
 @cache
 def new(name):
     """<name>_new on the Update sheet: the weights after one update."""
     def formula(L, t, i, j):
         grad = clipped(L, L[f"d{name}"].ref(i, j))
-        return L.optimizer.formula(L[name].ref(i, j), grad, L["lr"].ref())
+        state = {s: L[moment(s, name)] for s in L.optimizer.state}
+        return L.optimizer.formula(refs(L, name, i, j, L[name], grad, 1, state))
     return Quantity(f"{name}_new", lambda c, t: c.records[1].params[name], formula, heat=Heat.DIVERGING,
                     note=lambda L: L.optimizer.rule_for(f"{label(L, name)}_new", label(L, name),
-                                                        f"d{label(L, name)}"))
+                                                        f"d{label(L, name)}", state_names(L, name), 1))
+
+
+@cache
+def trained_moment(s, name):
+    """cw_<s>_<name> at epoch k of the Training sheet: state s after k updates."""
+    def formula(L, k, i, j):
+        if k == 1:
+            return L[moment(s, name)].ref(i, j)
+        grad = L[summed(name), k - 1].ref(i, j)
+        return L.optimizer.state_formula(s, refs(L, name, i, j, weights(L, k - 1)(name), grad, k,
+                                                 {s: L[trained_moment(s, name), k - 1]}))
+    return Quantity(f"cw_{s}_{name}", lambda c, k: c.records[k].state[s][name], formula, heat=Heat.DIVERGING,
+                    note=lambda L: L.optimizer.state_rule(s, f"d{label(L, name)}_(k-1)", state_names(L, name, "_k")[s],
+                                                          state_names(L, name, "_(k-1)")[s]))
 
 
 @cache
@@ -44,14 +83,18 @@ def trained(name):
         if k == 1:
             return L[new(name)].ref(i, j)
         prev, grad = weights(L, k - 1)(name), L[summed(name), k - 1]
-        return L.optimizer.formula(prev.ref(i, j), grad.ref(i, j), L["lr"].ref())
+        state = {s: L[trained_moment(s, name), k] for s in L.optimizer.state}
+        return L.optimizer.formula(refs(L, name, i, j, prev, grad.ref(i, j), k, state))
     return Quantity(f"cw_{name}", lambda c, k: c.records[k].params[name], formula, heat=Heat.DIVERGING,
                     note=lambda L: L.optimizer.rule_for(f"{label(L, name)}_k", f"{label(L, name)}_(k-1)",
-                                                        f"d{label(L, name)}_(k-1)"))
+                                                        f"d{label(L, name)}_(k-1)", state_names(L, name, "_k")))
 
 
 def weights(L, slot):
-    """The weights a network block runs on: name -> block."""
+    """The weights a network block runs on: name -> block. A sheet may run it on weights of its own
+    (L.weights_of: slot -> quantity of each parameter, the gradient check's nudged copies)."""
+    if slot in L.weights_of:
+        return lambda name: L[L.weights_of[slot](name), slot]
     if slot == 0:
         return lambda name: L[new(name)]
     return lambda name: L[trained(name), slot]
@@ -87,8 +130,9 @@ c_TGT = Quantity("c_TGT", lambda c, s: c.F.target, _one_hot_row(1), "target_t, o
 
 
 def table(L, kind, slot):
-    """The one-hot tables are the same in every epoch: the Update sheet's, or epoch 1's."""
-    return L[kind, min(slot, 1)]
+    """The one-hot tables are the same in every epoch: the Update sheet's (also read by the gradient
+    check's slots, below 0), or epoch 1's."""
+    return L[kind, min(max(slot, 0), 1)]
 
 
 def score_row(L, H, W, t, k):
@@ -185,7 +229,7 @@ def summed(name):
 def network_bands(S, L, letters, slot, backward, title):
     T, V, H = L.T, L.V, L.H
     labels = steps(T)
-    if slot <= 1:
+    if slot in (0, 1):
         S.band("One-hot inputs x_t and targets, one row per time step", [
             Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
     # Two bands, not one: a single row of every table would print at a tiny scale.
@@ -223,14 +267,30 @@ def loss_change(L, t, i, j):
     return f"{L[loss_next].ref()}-{L[loss_before].ref()}"
 
 
+def state_bands(S, L, letters, quantity, t, caption, title):
+    """One band per state the optimizer keeps (none for SGD), laid out as the weights are."""
+    for s in L.optimizer.state:
+        param_bands(S, L, letters, lambda n, s=s: quantity(s, n), t, lambda n, s=s: caption(s, n), title(s))
+
+
 def update_sheet(L, letters):
     S = SheetPlan("Update", "training")
+    opt = L.optimizer
     clip = f", each gradient first clipped to [-{L.clip:g}, {L.clip:g}]" if L.clip else ""
-    S.title(f"Update: one step of gradient descent, {L.optimizer.rule}",
-            f"Uses lr from Parameters and the Gradients sheet{clip}. Type another lr to see its effect.")
+    if opt.state:
+        S.title(f"Update: one step of gradient descent with {opt.title}",
+                f"Uses lr from Parameters and the Gradients sheet{clip}; the optimizer's state "
+                f"({', '.join(opt.state)}) starts at 0. Type another lr to see its effect.")
+    else:
+        S.title(f"Update: one step of gradient descent, {opt.rule}",
+                f"Uses lr from Parameters and the Gradients sheet{clip}. Type another lr to see its effect.")
+    state_bands(S, L, letters, moment, None, lambda s, n: f"{s}_{n}",
+                lambda s: f"The optimizer's state {s} after the update: {opt.state_rule(s, 'dW')} ({s} starts at 0)")
     param_bands(S, L, letters, new, None, lambda n: f"{n}_new", "The updated weights")
     for name in L.cell.param_names:
         L.name(f"{name}_new", new(name))
+        for s in opt.state:
+            L.name(f"{s}_{name}", moment(s, name))
     S.band("Does it help? The loss before and after the update", [
         Part(loss_before, None, "loss (Summary)", 1), Part(loss_next, None, "loss_next", 1),
         Part(loss_change, None, "change", 1)])
@@ -270,8 +330,12 @@ def training_sheet(L, letters):
     S.chart({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss", "categories": epoch_no,
              "values": loss_epochs}, below=N + 1 < CHART_ROWS)
     for k in range(1, N + 1):
-        weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}")
-        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})",
-                    f"Epoch {k}: weights ({weights_text})")
+        weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(
+            f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}", {s: f"{s}_{k}" for s in L.optimizer.state}, k)
+        state_bands(S, L, letters, trained_moment, k, lambda s, n, k=k: f"{s}_{n} ({s}_{k})",
+                    lambda s, k=k: f"Epoch {k}: state {s}, " + (
+                        "from the Update sheet" if k == 1 else
+                        L.optimizer.state_rule(s, f"dW_{k - 1}", f"{s}_{k}", f"{s}_{k - 1}")))
+        param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})", f"Epoch {k}: weights ({weights_text})")
         network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
     return S

@@ -2,6 +2,7 @@
 sheet tabs and heatmaps. Colour tells a reader what a cell is: yellow inputs, blue formulas, green
 linked copies, grey constants, orange answer cells in an exercise."""
 NUMBER = "0.000000"
+SCIENTIFIC = "0.000000E+00"     # numbers far below 1e-6 that matter: the gradient check's
 # Value cells carry a thin border, so printed pages need no gridlines (xlsx._print_setup).
 _BOX = {"border": 1, "border_color": "#A6A6A6"}
 
@@ -19,6 +20,7 @@ STYLES = {
     "input_text": {"bg_color": "#FFF2CC", "border": 2, "border_color": "#BF9000", "align": "center"},
     "const": {"num_format": "0", "font_color": "#7F7F7F", "align": "center", **_BOX},
     "calc": {"num_format": NUMBER, "bg_color": "#DDEBF7", **_BOX},
+    "calc_sci": {"num_format": SCIENTIFIC, "bg_color": "#DDEBF7", **_BOX},
     "calc_int": {"num_format": "0", "bg_color": "#DDEBF7", "align": "center", **_BOX},
     "calc_text": {"bg_color": "#DDEBF7", "align": "center", "bold": True, **_BOX},
     "link": {"num_format": NUMBER, "bg_color": "#E2EFDA", "font_color": "#375623", **_BOX},

@@ -70,10 +70,19 @@ def range_address(block):
 
 # --- styles ---------------------------------------------------------------------------------------
 
+def _decimals(fmt):
+    """Digits after the point of a number format: "0.000000" and "0.000000E+00" have 6."""
+    mantissa = fmt.split("E")[0]
+    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+
+
 def _number_style(name, fmt):
-    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
     ns = number.NumberStyle(name=name)
-    ns.addElement(number.Number(decimalplaces=decimals, minintegerdigits=1))
+    if "E" in fmt:
+        ns.addElement(number.ScientificNumber(decimalplaces=_decimals(fmt), minintegerdigits=1,
+                                              minexponentdigits=len(fmt.split("E")[1]) - 1))
+    else:
+        ns.addElement(number.Number(decimalplaces=_decimals(fmt), minintegerdigits=1))
     return ns
 
 
@@ -188,8 +197,7 @@ def _display(cell):
     fmt = STYLES.get(cell.style, {}).get("num_format")
     if fmt is None:
         return repr(cell.value)
-    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
-    return f"{cell.value:.{decimals}f}"
+    return f"{cell.value:.{_decimals(fmt)}{'E' if 'E' in fmt else 'f'}}"
 
 
 def _cell_xml(cell, formulas, span=1, note=None, frame=None):
