@@ -2,6 +2,7 @@
 
     python benchmarks/open.py                       # hello, the 30-step book, the 300-step compact book
     python benchmarks/open.py --cases hello,t30 --repeats 5
+    python benchmarks/open.py --against ../old-checkout   # the same books built by another checkout
 
 Needs LibreOffice and its Python bridge (Debian: apt-get install libreoffice-calc-nogui python3-uno); the
 timing runs under the system interpreter (/usr/bin/python3, which has `uno`), whatever runs this script.
@@ -15,6 +16,7 @@ bare book so that a noisy machine slows both alike; the best of the repeats is r
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -71,14 +73,16 @@ print(json.dumps(out))
 '''
 
 
-def build_case(name, folder):
+def build_case(name, folder, root=ROOT):
+    """Build a case with the code of the checkout `root`, in a fresh interpreter."""
     from bench import ALPHABET, text
-    from rnn_sheet.cli import run
     word, options = CASES[name]
     if word is None:
         word, options = text(300), ["--vocab", ALPHABET] + options
-    path = Path(folder, f"{name}.xlsx")
-    run(["build", word, *options, "--out", str(path)])
+    path = Path(folder, f"{name}{'' if root == ROOT else '-against'}.xlsx")
+    subprocess.run([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", word, *options,
+                    "--out", str(path)], check=True, capture_output=True, cwd=root,
+                   env={**os.environ, "PYTHONPATH": str(root)})
     return path
 
 
@@ -118,26 +122,29 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--python", default="/usr/bin/python3", help="an interpreter that can import uno")
     ap.add_argument("--port", default="2083")
+    ap.add_argument("--against", type=Path, help="another checkout: its books are timed beside ours")
     a = ap.parse_args()
     from rnn_sheet.checking.recalc import find_soffice
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-open-") as tmp:
         pairs, info = [], {}
         for name in a.cases.split(","):
-            path = build_case(name, tmp)
-            sheets = shape(path)
-            bare = bare_book(sheets, Path(tmp, f"{name}-bare.xlsx"))
-            pairs.append((str(path), str(bare)))
-            info[str(path)] = (name, len(sheets), sum(n for _, n in sheets))
+            for root in [ROOT] + ([a.against.resolve()] if a.against else []):
+                path = build_case(name, tmp, root)
+                sheets = shape(path)
+                bare = bare_book(sheets, path.with_name(f"{path.stem}-bare.xlsx"))
+                pairs.append((str(path), str(bare)))
+                info[str(path)] = (name if root == ROOT else f"{name} ({root.name})", len(sheets),
+                                   sum(n for _, n in sheets))
         profile = Path(tmp, "profile").as_uri()
         result = subprocess.run([a.python, "-c", UNO_TIMER, find_soffice(), profile, a.port, str(a.repeats),
                                  json.dumps(pairs)], capture_output=True, text=True, timeout=3600)
         if result.returncode:
             raise SystemExit(result.stderr)
         times = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{'workbook':>8} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
+    print(f"{'workbook':>16} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
     for path, (real, bare) in times.items():
         name, n_sheets, n_formulas = info[path]
-        print(f"{name:>8} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
+        print(f"{name:>16} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -91,15 +91,25 @@ def gen_ZM(L, t, g, j):
     return f"MAX({L[gen_Z].row_range(g)})"
 
 
-@computed("Σ_k exp(z[k] - max z)", lambda c, t: np.exp(_scaled(c) - _scaled(c).max(axis=1, keepdims=True)).sum(axis=1))
+def _exps(c):
+    z = _scaled(c)
+    return np.exp(z - z.max(axis=1, keepdims=True))
+
+
+@computed("exp(z[k] - max z)", lambda c, t: _exps(c))
+def gen_ZE(L, t, g, k):
+    return f"EXP({L[gen_Z].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.c_E
+
+
+@computed("Σ_k exp(z[k] - max z)", lambda c, t: _exps(c).sum(axis=1))
 def gen_ZS(L, t, g, j):
-    return f"SUMPRODUCT(EXP({L[gen_Z].row_range(g)}-{L[gen_ZM].ref(g)}))"
+    return f"SUM({L[gen_ZE].row_range(g)})"
 
 
 @computed("p = softmax(y / T): the probability each letter is drawn.", lambda c, t: c.generated.p,
           heat=Heat.PROBABILITY)
 def gen_P(L, t, g, k):
-    return f"EXP({L[gen_Z].ref(g, k)}-{L[gen_ZM].ref(g)})/{L[gen_ZS].ref(g)}"
+    return f"{L[gen_ZE].ref(g, k)}/{L[gen_ZS].ref(g)}"
 
 
 @computed("cumulative p: p[1] + ... + p[k]. Letter k owns the stretch of [0, 1) from the cell before "
@@ -151,8 +161,8 @@ def generate_sheet(L, letters):
         " ", Part(gen_Y, None, "y", N, V, labels, letters, offset=1)] + chosen)
     if sampled:
         S.band("Drawing each letter from softmax(y / T)", [
-            Part(gen_Z, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N),
-            Part(gen_ZS, None, "Σ exp", N), " ", Part(gen_P, None, "p = softmax(y / T)", N, V, labels, letters),
+            Part(gen_Z, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N), " ",
+            Part(gen_ZE, None, "exp(z - max)", N, V, None, letters), " ", Part(gen_ZS, None, "Σ exp", N), " ", Part(gen_P, None, "p = softmax(y / T)", N, V, labels, letters),
             " ", Part(gen_cum, None, "cumulative p", N, V, labels, letters), " ",
             Part(draws, None, "draw u", N), Part(gen_out, None, "next letter", N)])
         L.name("temperature", temperature)

@@ -155,19 +155,26 @@ def c_M(L, slot, t, j):
     return f"MAX({L[c_Y, slot].row_range(t)})"
 
 
-def _exp_sums(c, s):
+def _exps(c, s):
     y = c.record(s).fwd.y
-    return np.exp(y - y.max(axis=1, keepdims=True)).sum(axis=1)
+    return np.exp(y - y.max(axis=1, keepdims=True))
 
 
-@computed("Σ_k exp(y_t[k] - max y_t)", _exp_sums)
+# One EXP cell per letter, then SUM, as the Step sheets: SUMPRODUCT(EXP(range - cell)) is #VALUE! in
+# Gnumeric (and older Excel), which do not evaluate arrays in a plain cell.
+@computed("exp(y_t[k] - max y_t)", _exps)
+def c_E(L, slot, t, k):
+    return f"EXP({L[c_Y, slot].ref(t, k)}-{L[c_M, slot].ref(t)})"
+
+
+@computed("Σ_k exp(y_t[k] - max y_t)", lambda c, s: _exps(c, s).sum(axis=1))
 def c_S(L, slot, t, j):
-    return f"SUMPRODUCT(EXP({L[c_Y, slot].row_range(t)}-{L[c_M, slot].ref(t)}))"
+    return f"SUM({L[c_E, slot].row_range(t)})"
 
 
 @computed("p_t = softmax(y_t), one row per step.", _fwd("p"), heat=Heat.PROBABILITY)
 def c_P(L, slot, t, k):
-    return f"EXP({L[c_Y, slot].ref(t, k)}-{L[c_M, slot].ref(t)})/{L[c_S, slot].ref(t)}"
+    return f"{L[c_E, slot].ref(t, k)}/{L[c_S, slot].ref(t)}"
 
 
 @computed("loss_t = -ln p_t[target]", _fwd("losses"))
@@ -237,7 +244,8 @@ def network_bands(S, L, letters, slot, backward, title):
     S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
         " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
     S.band(f"{title}: softmax, loss and prediction", [
-        Part(c_M, slot, "max y_t", T, row_labels=labels), Part(c_S, slot, "Σ exp(y-max)", T), " ",
+        Part(c_M, slot, "max y_t", T, row_labels=labels), " ", Part(c_E, slot, "exp(y_t - max)", T, V, None, letters),
+        " ", Part(c_S, slot, "Σ exp(y-max)", T), " ",
         Part(c_P, slot, "p_t", T, V, labels, letters), " ",
         Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)])
     S.band(f"{title}: total", [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)])
