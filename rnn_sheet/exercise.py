@@ -26,7 +26,7 @@ STEPS_HELP = ("comma-separated steps: N or fN is forward step N (sheet Step N), 
 
 
 def parse_steps(text, T):
-    """'f2,b4' -> ["Step 2", "Back 4"]: the sheets with blanks; empty text: the default."""
+    """'f2,b4' -> ["Step 2", "Back 4"]: the steps with blanks; empty text: the default."""
     items = [s.strip().lower() for s in (text or "").split(",") if s.strip()]
     if not items:
         items = [f"f{min(2, T)}", f"b{T}"]
@@ -46,16 +46,20 @@ def exercise_paths(path):
             path.with_name(f"{path.stem}-answers{path.suffix}"))
 
 
-def blank_blocks(layout, sheets):
-    """The blocks a student fills, in sheet order: (key, Block)."""
-    return [(key, layout.sheet(name).blocks[key]) for name in sheets
-            for key, q in layout.sheet(name).quantities.items() if q.exercise]
+def blank_blocks(layout, steps):
+    """The blocks a student fills, for steps labelled "Step t" / "Back t", in sheet order: (key, Block)."""
+    out = []
+    for label in steps:
+        kind, t = label.split()
+        sheet = layout.sheet_of("backward" if kind == "Back" else "forward", int(t))
+        out += [(key, sheet.blocks[key]) for key, q in sheet.quantities.items() if q.exercise and key[1] == int(t)]
+    return out
 
 
-def make_exercise(built, sheets):
+def make_exercise(built, steps):
     """(exercise Book, answer-key Book) of a sheets.Built, blanking the given sheets' exercise blocks."""
     book = built.book
-    blocks = blank_blocks(built.layout, sheets)
+    blocks = blank_blocks(built.layout, steps)
     if not blocks:
         raise InputError("--exercise: the chosen steps have no blocks to fill in")
     full = {s.name: s for s in book.sheets}
@@ -116,9 +120,10 @@ def _about(sheet, blocks, exercise):
               f"a block when all its cells are within {TOLERANCE:g} of the answer (for the weights as built)."]
              if exercise else
              ["This is the full workbook. The orange cells are the ones left blank in the exercise."])
-    by_sheet = {}
-    for key, block in blocks:
-        by_sheet.setdefault(block.sheet, []).append(key[0])
+    by_sheet = {}       # by step: several steps can share a sheet
+    for (kind, t), block in blocks:
+        by_sheet.setdefault(block.sheet if block.sheet.split()[-1] == str(t) else f"{block.sheet}, step {t}",
+                            []).append(kind)
     lines += [f"{name}: {', '.join(kinds)}" for name, kinds in by_sheet.items()]
     for k, text in enumerate(lines, 1):
         sheet.cells[(row + k, 2)] = Cell(Kind.LABEL, text, style="label")

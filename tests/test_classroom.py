@@ -277,11 +277,12 @@ def test_exercise_blocks_are_the_readme_quantities_present_on_each_step(layout):
     built = build(make_scenario("hello", layout=layout))
     L = built.layout
     for t in range(1, L.T + 1):
-        for sheet, readme in ((f"Step {t}", FORWARD_BLANKS), (f"Back {t}", BACKWARD_BLANKS)):
-            present = {name for name, s in L.sheet(sheet).blocks if s == t}
-            keys = [k for k, _ in blank_blocks(L, [sheet])]
+        for step, readme in ((f"Step {t}", FORWARD_BLANKS), (f"Back {t}", BACKWARD_BLANKS)):
+            sheet = L.sheet_of("backward" if step.startswith("Back") else "forward", t)
+            present = {name for name, s in sheet.blocks if s == t}
+            keys = [k for k, _ in blank_blocks(L, [step])]
             assert len(keys) == len(set(keys)) and {s for _, s in keys} == {t}
-            assert {name for name, _ in keys} == readme & present, (sheet, keys)
+            assert {name for name, _ in keys} == readme & present, (step, keys)
 
 
 def test_blank_blocks_follow_the_layout():

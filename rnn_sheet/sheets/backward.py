@@ -54,10 +54,25 @@ def dh(L, t, i, j):
 
 
 def back_sheet(L, t, letters):
-    V, H, T = L.V, L.H, L.T
-    S = SheetPlan(f"Back {t}", "backward", step=t)
-    S.title(f"Time step {t} of {T}: backpropagation through time",
+    S = SheetPlan(f"Back {t}", "backward", steps=(t,))
+    S.title(f"Time step {t} of {L.T}: backpropagation through time",
             "Going back in time from the last step: each step adds its share to every gradient.")
+    back_bands(S, L, t, letters)
+    return S
+
+
+def backs_sheet(L, ts, letters):
+    """A compact workbook's backward steps past the worked one, on one sheet (see forward.steps_sheet)."""
+    S = SheetPlan(f"Back {ts[0]}-{ts[-1]}", "backward", steps=tuple(ts))
+    S.title(f"Time steps {ts[0]} back to {ts[-1]}: backpropagation through time, one step after another",
+            "Going back in time from the last step: each step adds its share to every gradient.")
+    for t in ts:
+        S.heading(f"Back through time step {t}", lambda: back_bands(S, L, t, letters))
+    return S
+
+
+def back_bands(S, L, t, letters):
+    V, H, T = L.V, L.H, L.T
     S.band("dy_t = p_t - target_t: the error of the output scores", [
         Part(b_p, t, "p_t", V, row_labels=letters), "-", Part(b_target, t, "target_t", V), "=",
         Part(dy, t, "dy_t", V)],
@@ -75,7 +90,6 @@ def back_sheet(L, t, letters):
         Part(dh_in, t, "dh_next", H, row_labels=units(H)), "→", Part(dh, t, "dh_t", H)],
         contributions), nxt)
     L.family.backward_bands(S, L, t, letters, contributions)
-    return S
 
 
 # --- Gradients -------------------------------------------------------------------------------------------

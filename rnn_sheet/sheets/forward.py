@@ -90,10 +90,27 @@ def loss_t(L, t, i, j):
 
 
 def step_sheet(L, t, letters):
-    V, H, T = L.V, L.H, L.T
-    S = SheetPlan(f"Step {t}", "forward", step=t)
-    S.title(f"Time step {t} of {T}: forward propagation",
+    S = SheetPlan(f"Step {t}", "forward", steps=(t,))
+    S.title(f"Time step {t} of {L.T}: forward propagation",
             "Every number is a live formula; matrices are linked to the Parameters sheet.")
+    step_bands(S, L, t, letters)
+    return S
+
+
+def steps_sheet(L, ts, letters):
+    """The steps past the worked ones of a compact workbook, one after another on one sheet: a
+    spreadsheet pays far more per sheet than per formula (a bare book of a 300-step book's formulas
+    opens in 6.4 s on 607 sheets, 0.5 s on 12)."""
+    S = SheetPlan(f"Steps {ts[0]}-{ts[-1]}", "forward", steps=tuple(ts))
+    S.title(f"Time steps {ts[0]} to {ts[-1]} of {L.T}: forward propagation, one step after another",
+            "Every number is a live formula; the weights are on the Parameters sheet.")
+    for t in ts:
+        S.heading(f"Time step {t}", lambda: step_bands(S, L, t, letters))
+    return S
+
+
+def step_bands(S, L, t, letters):
+    V, H = L.V, L.H
     S.label(S.row, 1, "input x_t", "caption")
     S.label(S.row, 3, "target", "caption")
     S.place(char_in, t, Block(S.name, S.row + 1, 1), noted=False)
@@ -118,7 +135,6 @@ def step_sheet(L, t, letters):
                 row=S.blocks[("y", t)].row - 4)
     for name, q in (("x", x), ("h", "h"), ("y", y), ("p", p), ("loss", loss_t)):
         L.name(f"{name}_{t}", (q, t))
-    return S
 
 
 # --- Summary ------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ class SheetPlan:
     wide: set = field(default_factory=set)          # columns holding numbers somewhere
     charts: list = field(default_factory=list)      # dicts: title, categories / values keys, anchor ...
     merges: list = field(default_factory=list)      # (row, col, ncols): captions spanning a matrix
-    step: int | None = None         # the time step of a Step or Back sheet
+    steps: tuple = ()               # the time steps a Step or Back sheet shows
     header_rows: int = 0            # title rows, frozen at the top of the window
     fit: dict = field(default_factory=dict)         # col -> width a one-column caption needs
     bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
@@ -75,6 +75,16 @@ class SheetPlan:
             self.row += 1
         self.header_rows = self.row
         self.row += 1
+
+    def heading(self, text, lay_out):
+        """A heading over what lay_out() places (one step of several on a sheet), printed on the page
+        of the first band below it."""
+        row, first = self.row, len(self.bands)
+        self.label(row, 0, text, "title")
+        self.row += 1
+        lay_out()
+        if len(self.bands) > first:
+            self.bands.append((row, self.bands[first][1]))
 
     def place(self, quantity, t, block, noted=True):
         key = (quantity.kind, t)
@@ -180,6 +190,10 @@ class Layout:
 
     def __contains__(self, key):
         return key_of(key) in self.where
+
+    def sheet_of(self, direction, t):
+        """The Step or Back sheet that shows time step t."""
+        return next(s for s in self.sheets if s.kind == direction and t in s.steps)
 
     def worked(self, direction, t):
         """The article's worked steps: the first two forward steps and the last backward one (also

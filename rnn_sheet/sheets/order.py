@@ -15,11 +15,17 @@ def plan(scenario):
     letters = [show_char(c) for c in scenario.vocab]
     L.add(about.sheet(L, scenario))
     L.add(parameters.sheet(L, letters))
-    for t in range(1, L.T + 1):
+    ahead = [t for t in range(1, L.T + 1) if not (L.compact and not L.worked("forward", t))]
+    for t in ahead:
         L.add(forward.step_sheet(L, t, letters))
+    if len(ahead) < L.T:        # compact: the steps past the worked ones share a sheet
+        L.add(forward.steps_sheet(L, range(len(ahead) + 1, L.T + 1), letters))
     L.add(forward.summary_sheet(L))
-    for t in range(L.T, 0, -1):
+    back = [t for t in range(L.T, 0, -1) if not (L.compact and not L.worked("backward", t))]
+    for t in back:
         L.add(backward.back_sheet(L, t, letters))
+    if len(back) < L.T:
+        L.add(backward.backs_sheet(L, range(L.T - len(back), 0, -1), letters))
     L.add(backward.gradients_sheet(L, letters))
     L.add(gradcheck.sheet(L, letters))
     L.add(training.update_sheet(L, letters))

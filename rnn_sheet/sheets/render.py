@@ -83,7 +83,7 @@ def _notes(L, plan_sheet):
         note = plan_sheet.quantities[key].note_for(L) if key in plan_sheet.noted else None
         if note and note not in notes.values():
             notes[(block.row, block.col)] = note
-    if plan_sheet.step is None or L.worked(plan_sheet.kind, plan_sheet.step) or not notes:
+    if len(plan_sheet.steps) != 1 or L.worked(plan_sheet.kind, plan_sheet.steps[0]) or not notes:
         return notes
     return {(0, 0): "The blocks of this sheet, in plain maths (as the notes on Step 1, Step 2 and Back "
                     f"{L.T} say):\n" + "\n".join(notes.values())}
