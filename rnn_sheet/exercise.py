@@ -82,8 +82,8 @@ def make_exercise(built, steps):
                                        style="instructions")
         anss[name].cells[(1, 0)] = Cell(Kind.LABEL, "ANSWER KEY: the orange cells are the exercise's blanks, "
                                         "here with their formulas.", style="instructions")
-    _about(exs["About"], blocks, exercise=True)
-    _about(anss["About"], blocks, exercise=False)
+    _about(exs["About"], blocks, built.layout.captions, exercise=True)
+    _about(anss["About"], blocks, built.layout.captions, exercise=False)
     blanked = [(key, b) for key, b in blocks if any((b.sheet, r, c) in blanks for r, c in b.positions())]
     for version in (ex, ans):
         _manifest(version, blanked, fingerprint(built.context.sc))
@@ -113,18 +113,18 @@ def _self_check(sheet, full, block):
     sheet.cells[pos] = Cell(Kind.FORMULA, "", formula, style="check")
 
 
-def _about(sheet, blocks, exercise):
+def _about(sheet, blocks, captions, exercise):
     row = max(r for r, _ in sheet.cells) + 2
     sheet.cells[(row, 0)] = Cell(Kind.LABEL, "Exercise" if exercise else "Answer key", style="band")
     lines = (["The orange cells are blank: type the formula of each (or its value). 'OK' appears beside",
               f"a block when all its cells are within {TOLERANCE:g} of the answer (for the weights as built)."]
              if exercise else
              ["This is the full workbook. The orange cells are the ones left blank in the exercise."])
-    by_sheet = {}       # by step: several steps can share a sheet
-    for (kind, t), block in blocks:
-        by_sheet.setdefault(block.sheet if block.sheet.split()[-1] == str(t) else f"{block.sheet}, step {t}",
-                            []).append(kind)
-    lines += [f"{name}: {', '.join(kinds)}" for name, kinds in by_sheet.items()]
+    by_step = {}        # what `rnn-sheet grade` calls each block, gathered by step
+    for key, block in blocks:
+        where, _, caption = manifest.block_label(block.sheet, key[1], captions[key]).partition(": ")
+        by_step.setdefault(where, []).append(caption)
+    lines += [f"{where}: {', '.join(names)}" for where, names in by_step.items()]
     for k, text in enumerate(lines, 1):
         sheet.cells[(row + k, 2)] = Cell(Kind.LABEL, text, style="label")
 

@@ -257,13 +257,16 @@ def test_exercise_blanks_the_main_blocks_and_about_lists_them_in_sheet_order(key
     want = {(b.sheet, r, c) for _, b in blocks for r, c in b.positions()
             if built.book.sheet(b.sheet).cells[(r, c)].kind is Kind.FORMULA}
     assert set(_blank_cells(ex)) == want
-    # The About sheet (of both versions) lists each sheet's blanks in the order they appear on it.
+    # The About sheet (of both versions) lists each step's blanks in the order they appear on it ...
     in_order = {name: [k for k, _ in sorted(((n, b) for (n, _), b in blocks if b.sheet == name),
                                             key=lambda nb: (nb[1].row, nb[1].col))]
                 for name in kinds}
     assert in_order == {"Step 2": ["wx", "wh", "h", "y", "p", "loss_t"],
                         f"Back {T}": ["dy", "dWhy_t", "dh", "da", "dWxh_t"]}
-    expected = ["Step 2: wx, wh, h, y, p, loss_t", f"Back {T}: dy, dWhy_t, dh, da, dWxh_t"]
+    # ... by the names `rnn-sheet grade` gives them (their captions)
+    bias = "bh" if EX_SCENARIOS[key].model == "standard" else "bias"
+    expected = [f"Step 2: Wxh·x_t, Whh·h(t-1)+{bias}, h_t, y_t, p_t, loss_t",
+                f"Back {T}: dy_t, dWhy_t, dh_t, da_t, dWxh_t"]
     for book, band in ((ex, "Exercise"), (ans, "Answer key")):
         about = book.sheet("About")
         start = next(r for (r, _), cell in about.cells.items() if cell.style == "band" and cell.value == band)
@@ -352,3 +355,12 @@ def test_notes_where_they_cost_least():
         assert legend.count("\n") > 5
     training = sheets["Training"].notes
     assert len(set(training.values())) == len(training) > 10        # epoch 1 notes, later epochs repeat none
+
+
+def test_a_compact_exercise_names_the_step_on_a_shared_sheet():
+    built = build(make_scenario("mississippi", layout="compact", use_template=False))
+    ex, _ = make_exercise(built, parse_steps("f5,b3", built.layout.T))
+    lines = [c.value for c in ex.sheet("About").cells.values() if isinstance(c.value, str)]
+    assert "Steps 3-10, step 5: Wxh·x_t, Whh·h(t-1)+bias, h_t, y_t, p_t, loss_t" in lines
+    assert "Back 9-1, step 3: dy_t, dh_t, da_t" in lines
+    assert {b.sheet for b in ex.names.values()} >= {"Steps 3-10", "Back 9-1"}

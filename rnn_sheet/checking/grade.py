@@ -143,7 +143,7 @@ def grade_recomputed(path, recomputed, tol=TOLERANCE):
                              "a block of this network)")
         caption, want = expected[key]
         got = _block(values, block)
-        label = f"{block.sheet}: {caption.split(' = ')[0]}"
+        label = manifest.block_label(block.sheet, key[1], caption)
         graded.blocks.append((label, all(_right(g, w, tol) for g, w in zip(got.flat, want.flat))))
     return graded
 
