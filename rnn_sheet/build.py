@@ -107,7 +107,8 @@ def first_seed(sc, seed):
 def variant(sc, seed):
     """The scenario with random weights drawn from `seed`: the same word, vocabulary, hidden size,
     model and settings, never a template's fixed weights."""
-    return replace(sc, params=sc.cell.init(sc.V, sc.H, seed), seed=seed, template=None, description="")
+    return replace(sc, params=sc.cell.init(sc.V, sc.H, seed), seed=seed, template=None, description="",
+                   weights_from="seed")
 
 
 def write_class_set(sc, formats, out, exercise, n, seed, progress=None):

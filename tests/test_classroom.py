@@ -46,7 +46,8 @@ def test_about_sheet_comes_first_and_holds_text_only(styled):
     assert about.kind == "about" and all(c.kind is Kind.LABEL for c in about.cells.values())
     text = "\n".join(c.value for c in about.cells.values())
     for needed in ("h_t = tanh(Wxh · x_t + Whh · h(t-1) + bias)", "softmax", "dy_t = p_t - target_t",
-                   "W_new = W - lr · dW", "template 'hello'", "hidden size", "rnn-sheet 0.", "Colours",
+                   "W_new = W - lr · dW", "'hello': The seed article", "the template's", "hidden size",
+                   "rnn-sheet 0.", "Colours",
                    "How to experiment", "h e l o"):
         assert needed in text, needed
     ws = wb["About"]
@@ -364,3 +365,16 @@ def test_a_compact_exercise_names_the_step_on_a_shared_sheet():
     assert "Steps 3-10, step 5: Wxh·x_t, Whh·h(t-1)+bias, h_t, y_t, p_t, loss_t" in lines
     assert "Back 9-1, step 3: dy_t, dh_t, da_t" in lines
     assert {b.sheet for b in ex.names.values()} >= {"Steps 3-10", "Back 9-1"}
+
+
+def test_about_says_where_the_weights_came_from():
+    def rows(sc):
+        about = build(sc).book.sheet("About")
+        return {c.value: about.cells.get((r, col + 1)).value for (r, col), c in about.cells.items()
+                if col == 1 and (r, col + 1) in about.cells}
+    assert rows(make_scenario("hello"))["weights"] == "the template's"
+    standard = rows(make_scenario("hello", model="standard", seed=4))   # the template's settings, not its weights
+    assert standard["weights"] == "random, seed 4" and standard["template"].startswith("'hello'")
+    plain = rows(make_scenario("abcab", hidden=1, weights={"Wxh": [[0.1, 0.2, 0.3]], "Whh": 0.5, "bh": -0.2,
+                                                          "Why": [[1.0], [-1.0], [0.5]]}))
+    assert plain["weights"] == "from a file" and "template" not in plain

@@ -53,6 +53,7 @@ class Scenario:
     optimizer: object = OPTIMIZERS["sgd"]
     temperature: float | None = None    # generation samples from softmax(y / T); None: greedy
     draws: tuple = ()                   # one uniform draw in [0, 1) per generated letter, when sampling
+    weights_from: str = "seed"  # seed / file / template: where the weights came from
     check: CheckAt | None = None        # the Gradient check sheet's entry (default: the first weight's first)
 
     def __post_init__(self):
@@ -256,15 +257,15 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     V = len(vocab)
     if weights is not None:
         data = read_weights_file(weights) if not isinstance(weights, dict) else weights
-        params, seed = parse_weights(data, cell, V, hidden, f"weights file {weights}" if not isinstance(weights, dict) else "weights"), None
+        params, seed, source = parse_weights(data, cell, V, hidden, f"weights file {weights}" if not isinstance(weights, dict) else "weights"), None, "file"
     elif "weights" in tpl and hidden == tpl.get("hidden", 3) and cell is cells.get(tpl.get("model", cells.DEFAULT)) \
             and vocab == tpl.get("vocab", default_vocab(word)):
-        params, seed = parse_weights(tpl["weights"], cell, V, hidden, f"template {template}: weights"), None
+        params, seed, source = parse_weights(tpl["weights"], cell, V, hidden, f"template {template}: weights"), None, "template"
     else:
-        params = cell.init(V, hidden, seed)
+        params, source = cell.init(V, hidden, seed), "seed"
     return Scenario(word, vocab, hidden, cell, params, lr, seed, epochs,
                     None if clip is None else float(clip), loss_mode, generate, start, layout,
-                    template, tpl.get("description", ""), opt, temperature, draws)
+                    template, tpl.get("description", ""), opt, temperature, draws, source)
 
 
 def _optimizer(name, momentum, template_momentum):

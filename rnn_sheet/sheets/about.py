@@ -69,13 +69,9 @@ def sheet(L, sc):
         ("a new workbook", "rnn-sheet build WORD --hidden 5 --epochs 50   (rnn-sheet build --help lists "
                            "every option)"),
     ])
-    if sc.template:
-        origin = f"template '{sc.template}'" + (f": {sc.description}" if sc.description else "")
-    elif sc.seed is None:
-        origin = "weights from a file"
-    else:
-        origin = f"random, seed {sc.seed}"
-    _section(S, "This workbook", [
+    origin = {"template": "the template's", "file": "from a file"}.get(sc.weights_from, f"random, seed {sc.seed}")
+    template = [("template", f"'{sc.template}'" + (f": {sc.description}" if sc.description else ""))]
+    _section(S, "This workbook", (template if sc.template else []) + [
         ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
         ("model", f"{cell.name} ({cell.summary})"),
         ("hidden size", str(sc.hidden)), ("weights", origin), ("learning rate lr", repr(sc.lr)),
