@@ -347,12 +347,13 @@ def write_ods(book, path, progress=None):
     _add_styles(doc)
     _add_page_layout(doc)
     widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
-    by_name = {sheet.name: sheet for sheet in book.sheets}
-    for n, sheet in enumerate(book.sheets, 1):
-        frames = extras.add_charts(doc, sheet, by_name)
+    views = []
+    for n, sheet in enumerate(book.stream(), 1):
+        frames = extras.add_charts(doc, sheet, book)
         doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, frames))
+        views.append((sheet.name, sheet.header_rows))
         if progress:
-            progress(n, len(book.sheets))
+            progress(n, len(book))
     if book.names:
         named = table.NamedExpressions()
         for name, block in sorted(book.names.items()):
@@ -360,7 +361,7 @@ def write_ods(book, path, progress=None):
                                               basecelladdress=range_address(replace(block, row=0, col=0,
                                                                                     nrows=1, ncols=1))))
         doc.spreadsheet.addElement(named)
-    doc.settings.addElement(extras.Prepared(extras.settings_xml(book)))
+    doc.settings.addElement(extras.Prepared(extras.settings_xml(views)))
     buf = io.BytesIO()
     doc.save(buf)
     _restamp(buf.getvalue(), path)
