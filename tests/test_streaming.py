@@ -19,6 +19,7 @@ from rnn_sheet.workbook.book import Book, Cell, Chart, Heatmap, Kind, Sheet
 from rnn_sheet.workbook.grid import Block
 from rnn_sheet.workbook.styles import STYLES
 from rnn_sheet.writers.ods import write_ods
+from rnn_sheet.writers.spool import Spool
 from rnn_sheet.writers.xlsx import EPOCH, write_xlsx
 
 
@@ -164,3 +165,13 @@ def test_rows_are_written_as_xlsxwriter_writes_them(tmp_path):
         assert ours.read(name) == theirs.read(name), name
     assert b'<mergeCell ref="B1:E1"/>' in ours.read("xl/worksheets/sheet1.xml")
     assert (tmp_path / "ours.xlsx").read_bytes() == (tmp_path / "theirs.xlsx").read_bytes()
+
+
+def test_the_spool_gives_back_what_it_was_given_in_place_of_its_markers():
+    with Spool() as spool:
+        first = spool.put(["<row>é", "😀</row>"])
+        second = spool.put(["<row>ü</row>" * 3])
+        text = f"<a>{first}</a><b>{second}{first}</b>"
+        for chunk in (1, 2, 5, 1 << 20):         # pieces cut inside a character are joined back whole
+            assert "".join(spool.splice(text, chunk)) == \
+                "<a><row>é😀</row></a><b>" + "<row>ü</row>" * 3 + "<row>é😀</row></b>"

@@ -9,7 +9,6 @@ setup, names, packaging) is XlsxWriter's.
 """
 import datetime
 import io
-import tempfile
 from operator import itemgetter
 
 import xlsxwriter
@@ -20,15 +19,15 @@ from ..workbook.book import Kind
 from ..workbook.grid import col_name
 from ..workbook.pages import row_breaks
 from ..workbook.styles import STYLES, TAB_COLORS, column_width, heat_spec
+from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
 EPOCH = datetime.datetime(2000, 1, 1)
-SPOOL_IN_MEMORY = 8 << 20       # bytes of rows a small workbook keeps in memory instead of a file
 ERROR_CODES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
 def write_xlsx(book, path, progress=None):
-    with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
+    with Spool() as spool:
         wb = _Workbook(str(path), {
             # User text (letters, words) must never become a formula, number or link.
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
@@ -36,9 +35,10 @@ def write_xlsx(book, path, progress=None):
             # sheets' rows, come from the spool as each is zipped.
             "in_memory": True,
         })
+        wb.spool = spool
         wb.set_properties({**book.properties, "created": EPOCH})
         wb.set_calc_mode("auto")
-        rows = _Rows(wb, spool)
+        rows = _Rows(wb)
         total = len(book)
         for n, sheet in enumerate(book.stream(), 1):
             if progress:
@@ -59,7 +59,8 @@ def _write_sheet(wb, sheet, rows, book):
     _print_setup(ws, sheet, extent)
     for chart in sheet.charts:
         _add_chart(wb, ws, chart, book, sheet)
-    rows.write(ws, sheet, merges, extent[1])
+    if ws.dim_rowmin is not None:
+        ws.rows = wb.spool.put(rows.xml(ws, sheet, merges, extent[1]))
 
 
 def _decorate(ws, sheet):
@@ -154,14 +155,12 @@ def _escape(text):
 
 
 class _Rows:
-    """Each sheet's <row> elements, as XlsxWriter's Worksheet._write_rows writes them, appended to
-    the spool; shared strings and style indexes are taken in the order XlsxWriter would take them
-    (row by row, sheet by sheet)."""
+    """Each sheet's <row> elements, as XlsxWriter's Worksheet._write_rows writes them; shared strings
+    and style indexes are taken in the order XlsxWriter would take them (row by row, sheet by sheet)."""
 
-    def __init__(self, wb, spool):
+    def __init__(self, wb):
         self.formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
         self.xf = {}
-        self.spool = spool
         self.tags = {}          # (empty, spans, row settings) -> the <row> tag of row 1
 
     def style(self, name):
@@ -186,16 +185,13 @@ class _Rows:
                 ws.merge.append([r, c, r, c + n - 1])
         return merges
 
-    def write(self, ws, sheet, merges, width):
-        """The rows of a sheet whose row settings and notes are all made, into the spool."""
-        if ws.dim_rowmin is None:
-            return
+    def xml(self, ws, sheet, merges, width):
+        """The rows of a sheet whose row settings and notes are all made, in pieces."""
         items = sorted(sheet.cells.items())
         spans = _spans(items, merges, ws.comments)
         names = [col_name(c) for c in range(max(width, ws.dim_colmax + 1))]
         strings, xfs, style, FORMULA, BLANK = ws.str_table, self.xf, self.style, Kind.FORMULA, Kind.BLANK
         marked = set(ws.row_info) | set(ws.comments)
-        start = self.spool.seek(0, io.SEEK_END)
         out, row, r, done, blanks = [], None, None, ws.dim_rowmin, []
         for (i, j), cell in items:
             if i != row:
@@ -203,7 +199,7 @@ class _Rows:
                     out += [f'<c r="{names[k]}{r}" s="{xf}"/>' for k, xf in blanks]
                     out.append("</row>")
                     if len(out) > 20_000:
-                        self.spool.write("".join(out).encode())
+                        yield "".join(out)
                         out = []
                 out += [self._tag(ws, k, spans.get(k >> 4), True) for k in range(done, i) if k in marked]
                 row, r, done, blanks = i, str(i + 1), i + 1, []
@@ -235,8 +231,7 @@ class _Rows:
         out += [f'<c r="{names[k]}{r}" s="{xf}"/>' for k, xf in blanks]
         out.append("</row>")
         out += [self._tag(ws, k, spans.get(k >> 4), True) for k in range(done, ws.dim_rowmax + 1) if k in marked]
-        self.spool.write("".join(out).encode())
-        ws.rows_at = (self.spool, start, self.spool.tell() - start)
+        yield "".join(out)
 
     def _tag(self, ws, i, spans, empty):
         """XlsxWriter's own <row> tag (Worksheet._write_row), made once for row 1 and renumbered."""
@@ -288,45 +283,37 @@ def _spans(items, merges, comments):
 # --- XlsxWriter, with rows from the spool ----------------------------------------------------------
 
 class _Worksheet(Worksheet):
-    rows_at = None          # (spool, start, length) of the sheet's <row> elements
+    rows = None         # the spool's marker for the sheet's <row> elements
 
     def _write_sheet_data(self):
-        if self.rows_at is None:
+        if self.rows is None:
             super()._write_sheet_data()
             return
         self._xml_start_tag("sheetData")
-        self.fh.splice(*self.rows_at)
+        self.fh.write(self.rows)
         self._xml_end_tag("sheetData")
 
 
 class _Part(io.StringIO):
-    """A package part in memory; spliced rows are read from the spool only when the part is zipped,
-    one sheet at a time."""
+    """A package part in memory; its markers become the spooled rows when it is zipped."""
 
-    def __init__(self):
+    def __init__(self, spool):
         super().__init__()
-        self.spliced = []
-
-    def splice(self, spool, start, length):
-        self.spliced.append((self.tell(), spool, start, length))
+        self.spool = spool
 
     def getvalue(self):
-        text = super().getvalue()
-        out, at = [], 0
-        for pos, spool, start, length in self.spliced:
-            spool.seek(start)
-            out += [text[at:pos], spool.read(length).decode()]
-            at = pos
-        return "".join(out + [text[at:]]) if out else text
+        return "".join(self.spool.splice(super().getvalue()))
 
 
 class _Packager(Packager):
     def _filename(self, xml_filename):
-        part = _Part()
+        part = _Part(self.workbook.spool)
         self.filenames.append((part, xml_filename, False))
         return part
 
 
 class _Workbook(xlsxwriter.Workbook):
+    spool = None
+
     def _get_packager(self):
         return _Packager()
