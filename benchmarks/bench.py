@@ -49,12 +49,19 @@ print(json.dumps({"seconds": time.perf_counter() - t0,
 """
 
 
+def _fresh(root):
+    """An interpreter as a user's: bytecode cached (an installed package has it), imports from root."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def build(T, out, args, root=ROOT):
     """One build in a fresh interpreter that imports rnn_sheet from `root` (a checkout)."""
     word = text(T)
     cmd = [sys.executable, "-c", CHILD, "build", word, "--vocab", ALPHABET, *args, "--out", str(out)]
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=_fresh(root))
     wall = time.perf_counter() - t0
     if r.returncode:
         raise SystemExit(r.stderr)
@@ -86,13 +93,6 @@ def xlsxwriter_baseline(n_formulas, path):
         ws.write_formula(k // 50, k % 50, "=TANH(SUMPRODUCT(A1:D1,A2:D2)+B3)", None, 0.5)
     wb.close()
     return time.perf_counter() - t0
-
-
-def _fresh(root):
-    """An interpreter as a user's: bytecode cached (an installed package has it), imports from root."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
 
 
 def _wall(cmd, root):

@@ -3,6 +3,7 @@ names, charts, heatmaps and print bands. Writers for each file format only trans
 
 A Book's sheets may be rendered only when asked for: a 500-letter workbook holds 1.6 million cells,
 and a writer that takes them sheet by sheet (Book.stream) never holds more than one sheet's."""
+import copy
 from dataclasses import dataclass, field
 from enum import Enum
 from operator import itemgetter
@@ -94,6 +95,11 @@ class Book:
 
     def __len__(self):
         return len(self._sheets)
+
+    def __deepcopy__(self, memo):
+        """Kept sheets are copied; sheets not yet rendered render the same in both books."""
+        return Book([copy.deepcopy(s, memo) if isinstance(s, Sheet) else s for s in self._sheets],
+                    copy.deepcopy(self.names, memo), copy.deepcopy(self.properties, memo), self._block_cells)
 
     def _held(self, k):
         if isinstance(self._sheets[k], Unrendered):
