@@ -5,6 +5,9 @@
     python benchmarks/bench.py --against ../old-checkout   # the same builds with another checkout's code
     python benchmarks/bench.py --model lstm --versus standard --sizes 10,30,100 --no-recompute
                                                 # the same words with another cell, and the time ratio
+    python benchmarks/bench.py --hello --against ../old-checkout    # `build hello` against the import floor
+    python benchmarks/bench.py --largest standard,article --against ../old-checkout --repeats 2
+                                                # the largest books: time, peak memory, size, per cell
 
 Each build runs in a fresh interpreter (`rnn-sheet build`, as a user would run it), so wall time
 includes start-up and peak memory is that process's own maximum resident size. The last table
@@ -46,12 +49,19 @@ print(json.dumps({"seconds": time.perf_counter() - t0,
 """
 
 
+def _fresh(root):
+    """An interpreter as a user's: bytecode cached (an installed package has it), imports from root."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def build(T, out, args, root=ROOT):
     """One build in a fresh interpreter that imports rnn_sheet from `root` (a checkout)."""
     word = text(T)
     cmd = [sys.executable, "-c", CHILD, "build", word, "--vocab", ALPHABET, *args, "--out", str(out)]
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=_fresh(root))
     wall = time.perf_counter() - t0
     if r.returncode:
         raise SystemExit(r.stderr)
@@ -85,16 +95,85 @@ def xlsxwriter_baseline(n_formulas, path):
     return time.perf_counter() - t0
 
 
-def hello_wall(root=ROOT, repeats=5):
-    best = math.inf
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", "hello",
-                            "--out", str(Path(tmp, "hello.xlsx"))], check=True, capture_output=True, cwd=root,
-                           env={**os.environ, "PYTHONPATH": str(root)})
-            best = min(best, time.perf_counter() - t0)
+def _wall(cmd, root):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=root, env=_fresh(root))
+    return time.perf_counter() - t0
+
+
+def hello_walls(roots, repeats=7):
+    """Best wall time of `rnn-sheet build hello` with each checkout's code, and of the import floor
+    (python -c "import numpy, xlsxwriter, click"), the runs alternating so that they share the
+    machine's moods; a first run of each fills the bytecode caches."""
+    floor = [sys.executable, "-c", "import numpy, xlsxwriter, click"]
+    best = {"floor": math.inf, **{root: math.inf for root in roots}}
+    with tempfile.TemporaryDirectory() as tmp:
+        def hello(root):
+            return [sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", "hello",
+                    "--out", str(Path(tmp, "hello.xlsx"))]
+        for root in roots:
+            _wall(hello(root), root)
+        for _ in range(repeats):
+            best["floor"] = min(best["floor"], _wall(floor, ROOT))
+            for root in roots:
+                best[root] = min(best[root], _wall(hello(root), root))
     return best
+
+
+def print_hello(against):
+    roots = [ROOT] + ([against.resolve()] if against else [])
+    best = hello_walls(roots)
+    line = (f"hello (article template): best of 7 wall time {best[ROOT]:.3f} s, import floor "
+            f"(numpy, xlsxwriter, click) {best['floor']:.3f} s: {best[ROOT] / best['floor']:.2f}x")
+    if against:
+        line += f"; {against}: {best[roots[1]]:.3f} s ({best[roots[1]] / best['floor']:.2f}x)"
+    print(line, flush=True)
+
+
+# The largest single pass the command accepts: 500 letters over a vocabulary of 100, hidden size 64.
+LARGEST_VOCAB = "".join(chr(c) for c in range(33, 127)) + "äöüßéè"
+
+
+def largest_word(seed=0):
+    rng = random.Random(seed)
+    return LARGEST_VOCAB + "".join(rng.choice(LARGEST_VOCAB) for _ in range(500 - len(LARGEST_VOCAB)))
+
+
+def cells_in(path):
+    """Cells in an .xlsx file's sheets (<c> elements)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return sum(z.read(n).count(b"<c ") for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def print_largest(models, against, repeats):
+    """Each model's largest book built in a fresh interpreter (best wall time of `repeats`, the
+    largest peak), beside the same build by another checkout, in turns."""
+    roots = [ROOT] + ([against.resolve()] if against else [])
+    print(f"500 letters, vocabulary 100, hidden 64, default options; best of {repeats} builds, in turns"
+          + (f" with {against}" if against else ""))
+    print(f"{'model':>9} {'checkout':>9} {'build s':>8} {'peak MB':>8} {'file MB':>8} {'cells':>10} {'KB/cell':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in models:
+            runs = {root: [] for root in roots}
+            for _ in range(repeats):
+                for root in roots:
+                    out = Path(tmp, f"{model}-{len(runs[root])}-{roots.index(root)}.xlsx")
+                    word = largest_word()
+                    cmd = [sys.executable, "-c", CHILD, "build", word, "--vocab", LARGEST_VOCAB, "--hidden", "64",
+                           "--model", model, "--out", str(out)]
+                    t0 = time.perf_counter()
+                    r = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=_fresh(root))
+                    if r.returncode:
+                        raise SystemExit(r.stderr)
+                    runs[root].append((time.perf_counter() - t0, json.loads(r.stderr.strip().splitlines()[-1])["peak_mb"], out))
+            for root in roots:
+                wall = min(w for w, _, _ in runs[root])
+                peak = max(p for _, p, _ in runs[root])
+                out = runs[root][0][2]
+                n = cells_in(out)
+                print(f"{model:>9} {'this' if root == ROOT else 'against':>9} {wall:>8.2f} {peak:>8.0f} "
+                      f"{out.stat().st_size / 1e6:>8.2f} {n:>10,} {peak * 1024 / n:>8.3f}", flush=True)
 
 
 def main():
@@ -108,12 +187,21 @@ def main():
     ap.add_argument("--baseline", action="store_true", help="also time XlsxWriter alone for the same cell count")
     ap.add_argument("--against", type=Path, help="another checkout: its builds are timed beside ours")
     ap.add_argument("--versus", help="another --model: the same builds with it, timed beside (ratio = ours / its)")
+    ap.add_argument("--largest", metavar="MODELS", help="instead: the largest books (500 letters, vocabulary "
+                    "100, hidden 64) of these models, e.g. standard,article: time, peak memory, size, cells")
+    ap.add_argument("--hello", action="store_true", help="instead: only `build hello` against the import floor")
+    ap.add_argument("--repeats", type=int, default=1, help="with --largest: builds of each (best time)")
     a = ap.parse_args()
+    if a.largest:
+        print_largest(a.largest.split(","), a.against, a.repeats)
+        return
+    if a.hello:
+        print_hello(a.against)
+        return
     sys.path.insert(0, str(ROOT))
     args = ["--model", a.model, "--hidden", a.hidden, "--epochs", a.epochs, "--layout", a.layout]
     versus = args[:1] + [a.versus] + args[2:] if a.versus else None
-    print(f"hello (article template): best of 5 wall time {hello_wall():.2f} s"
-          + (f"; {a.against}: {hello_wall(a.against.resolve()):.2f} s" if a.against else ""))
+    print_hello(a.against)
     print(f"vocabulary {len(ALPHABET)}, hidden {a.hidden}, {a.model} model, epochs {a.epochs}, layout {a.layout}")
     print(f"{'T':>5} {'build s':>8} {'peak MB':>8} {'file MB':>8} {'formulas':>9} {'LO recompute s':>15}"
           + (f" {'XlsxWriter alone s':>19}" if a.baseline else "")

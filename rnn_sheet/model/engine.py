@@ -89,23 +89,30 @@ class Backward:
     steps: dict = field(default_factory=dict)   # per-step contributions, T x shape
 
 
-def backward(P, F):
+def backward(P, F, keep_steps=True):
+    """keep_steps: True keeps each step's contribution to every gradient (T x shape arrays, as the
+    Back sheets show them: 70 MB for 500 steps of hidden 64), False none, or a collection of
+    0-based steps: {step: contribution} for those only. The sums are the same either way."""
     cell = P.cell
     T, H = F.h.shape
     dy = (F.p - F.target) * F.counted[:, None]
     dh = np.zeros((T, H))
-    rows, contributions = [None] * T, [None] * T
+    rows = [None] * T
+    steps = {k: np.empty((T, *np.shape(P[k]))) for k in P.names}
     carry = cell.zero_state(H)
     for t in reversed(range(T)):
         dh[t] = P.Why.T @ dy[t] + carry["h"]
         now = {k: v[t] for k, v in F.hidden.items()}
         prev = {k: F.state(k, t) for k in cell.state}
-        rows[t], contributions[t], carry = cell.step_back(P, now, prev, F.x[t], dh[t], carry)
-        contributions[t]["Why"] = outer(dy[t], F.h[t])
+        rows[t], contribution, carry = cell.step_back(P, now, prev, F.x[t], dh[t], carry)
+        contribution["Why"] = outer(dy[t], F.h[t])
         if cell.output_bias:
-            contributions[t]["by"] = dy[t].copy()
-    steps = {k: np.array([c[k] for c in contributions]) for k in P.names}
+            contribution["by"] = dy[t]
+        for k in P.names:
+            steps[k][t] = contribution[k]
     grads = {k: v.sum(axis=0) for k, v in steps.items()}
+    if keep_steps is not True:
+        steps = {k: {t: v[t].copy() for t in keep_steps or ()} for k, v in steps.items()}
     return Backward(dy, dh, _stack(rows), grads, steps)
 
 
@@ -125,16 +132,17 @@ class Epoch:
     state: dict = field(default_factory=dict)   # the optimizer's state these weights were made with
 
 
-def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all", optimizer=None):
+def train(P, inputs, targets, lr, epochs=1, clip_at=None, loss_mode="all", optimizer=None, keep_steps=True):
     """Record k holds the weights after k updates on the whole word (k = 0..epochs) and the
     optimizer's state after them, with their forward pass, backward pass and the (clipped)
-    gradients update number k + 1 uses."""
+    gradients update number k + 1 uses. Only record 0 keeps per-step contributions (keep_steps,
+    as backward's)."""
     opt = optimizer or OPTIMIZERS["sgd"]
     state = opt.init_state(P)
     out = []
     for k in range(1, epochs + 2):
         F = forward(P, inputs, targets, loss_mode)
-        B = backward(P, F)
+        B = backward(P, F, keep_steps if k == 1 else False)
         g = clip(B.grads, clip_at)
         out.append(Epoch(P, F, B, g, state))
         P, state = opt.update(P, g, lr, state, k)

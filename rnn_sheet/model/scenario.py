@@ -3,7 +3,6 @@
 Everything a user types or hands us (flags, a weights JSON, a template TOML) is checked here and
 turned into plain values; a problem is an InputError whose message is one line for the user.
 """
-import json
 import math
 import re
 import tomllib
@@ -129,6 +128,7 @@ def read_template(path):
 
 
 def read_weights_file(path):
+    import json     # only for a weights file: not at every start-up
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:

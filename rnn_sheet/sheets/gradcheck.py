@@ -144,5 +144,5 @@ def sheet(L, letters):
         L.weights_of[slot] = nudged
         param_bands(S, L, letters, nudged, slot, lambda name, sign=sign: f"{name} (w {sign} eps)",
                     f"The weights with the chosen entry at w {sign} eps")
-        network_bands(S, L, letters, slot, backward=False, title=f"w {sign} eps")
+        network_bands(S, L, letters, slot, backward=False, title=f"w {sign} eps", loss_only=True)
     return S

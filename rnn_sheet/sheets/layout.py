@@ -213,23 +213,34 @@ class Layout:
         return View(self, sheet)
 
 
-class View:
+class View(dict):
     """The layout as seen from the sheet whose formulas are being written: L[q, t] gives a block
-    whose references name its sheet only when it is another one."""
+    whose references name its sheet only when it is another one. Formulas ask for the same few
+    blocks again and again (millions of times in a long word's workbook): each is worked out once,
+    then found as in a plain dict, and the settings formulas read most are plain attributes."""
 
     def __init__(self, layout, sheet):
+        super().__init__()
         self.layout, self.sheet = layout, sheet
-        self._seen = {}
+        self.T, self.V, self.H, self.sc, self.cell = layout.T, layout.V, layout.H, layout.sc, layout.cell
+        self.family, self.optimizer, self.clip = layout.family, layout.optimizer, layout.clip
+        self.weights_of, self.counted = layout.weights_of, layout.counted
 
-    def __getitem__(self, key):
-        try:        # formulas ask for the same few blocks again and again: remember them as asked
-            return self._seen[key]
-        except KeyError:
-            seen = self._seen[key] = On(self.layout.where[key_of(key)], self.sheet)
-            return seen
+    def __missing__(self, key):
+        seen = self[key] = On(self.layout.where[key_of(key)], self.sheet)
+        return seen
 
-    def __getattr__(self, name):        # settings and helpers: L.T, L.counted(t), ...
+    def __getattr__(self, name):        # other settings and helpers: L.in_full(...), ...
         return getattr(self.layout, name)
+
+    def __contains__(self, key):
+        return key in self.layout
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
 
 
 def show_char(c):

@@ -64,10 +64,12 @@ class Context:
     """The engine's run of a scenario, which the values of every quantity read: training record k
     holds the weights after k updates (the Update sheet always shows one, Training `epochs`)."""
 
-    def __init__(self, scenario):
+    def __init__(self, scenario, steps=True):
+        """steps: the time steps (1-based) whose contributions to each gradient are shown, if not all."""
         sc = self.sc = scenario
+        keep = True if steps is True else [t - 1 for t in steps]
         self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
-                             sc.loss_mode, sc.optimizer)
+                             sc.loss_mode, sc.optimizer, keep)
         self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
 
     def record(self, slot):

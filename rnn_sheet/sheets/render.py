@@ -3,18 +3,18 @@ from their sheet), the engine's value cached beside it, the style of its role, i
 heatmap. Also the engine's value under each defined name, for `rnn-sheet check`."""
 import math
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
 from .. import __version__
 from ..model.scenario import InputError
-from ..workbook.book import Book, Cell, Chart, Heatmap, Kind, Sheet
+from ..workbook.book import Book, Cell, Chart, Heatmap, Kind, Sheet, Unrendered
 from .quantity import Context
 from .order import plan
 from .quantity import Heat, Role
 
-# Memory grows about 1 KB per cell while building, and spreadsheets slow down well before Excel's
-# own limits: a 300-letter text is about 200,000 cells.
+# Spreadsheets slow down well before Excel's own limits: a 300-letter text is about 200,000 cells.
 MAX_CELLS = 2_000_000
 MAX_FORMULA = 8192          # characters, Excel's limit (a detailed sum over 500 Back sheets nears it)
 
@@ -31,23 +31,27 @@ class Built:
 
 
 def build(scenario, progress=None):
-    """The workbook of a scenario; progress(done, total), if given, is called after each sheet."""
+    """The workbook of a scenario, its sheets rendered as a writer asks for them (a formula too
+    long for Excel is refused then, before the file is complete); progress(done, total), if given,
+    is called once the engine has run."""
     L = plan(scenario)
     cells = sum(b.nrows * b.ncols for sheet in L.sheets for b in sheet.blocks.values())
     if cells > MAX_CELLS:
         raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
                          "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
                          "--hidden or vocabulary")
-    sheets = []
     # An overflow is no warning to print: _finite refuses the inputs that cause one, in one line.
     with np.errstate(over="ignore", invalid="ignore"):
-        ctx = Context(scenario)
-        for n, sheet_plan in enumerate(L.sheets, 1):
-            sheets.append(render_sheet(L, ctx, sheet_plan))
-            if progress:
-                progress(n, len(L.sheets))
+        ctx = Context(scenario, steps=[t for t in range(1, L.T + 1) if L.in_full("backward", t)])
+        for sheet_plan in L.sheets:
+            for key in sheet_plan.blocks:
+                _finite(ctx, sheet_plan.quantities[key], key[1], sheet_plan.name)
+    if progress:
+        progress(1, 1)
+    sheets = [Unrendered(p.name, partial(render_sheet, L, ctx, p)) for p in L.sheets]
     names = {name: L[key] for name, key in L.names.items()}
-    return Built(Book(sheets, names, _properties(scenario)), L, ctx)
+    placed_at = {L.where[key]: key for key in L.placed}
+    return Built(Book(sheets, names, _properties(scenario), partial(block_cells, L, ctx, placed_at)), L, ctx)
 
 
 def render_sheet(L, ctx, plan_sheet):
@@ -55,22 +59,31 @@ def render_sheet(L, ctx, plan_sheet):
                   charts=[_chart(L, c) for c in plan_sheet.charts], merges=list(plan_sheet.merges),
                   header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands),
                   outline=list(plan_sheet.outline))
+    cells, LABEL = sheet.cells, Kind.LABEL
     for row, col, text, style in plan_sheet.labels:
-        sheet.cells[(row, col)] = Cell(Kind.LABEL, text, style=style)
+        cells[(row, col)] = Cell(LABEL, text, None, style)
     view = L.seen_from(plan_sheet.name)
     for key, block in plan_sheet.blocks.items():
-        q, t = plan_sheet.quantities[key], key[1]
-        v = np.asarray(q.value(ctx, t), dtype=object).reshape(block.nrows, block.ncols)
-        _finite(q, v, plan_sheet.name)
-        cell, cells = _cells(q, view, t), sheet.cells
-        for i, row in enumerate(v.tolist(), block.row):
-            for j, value in enumerate(row):
-                cells[(i, block.col + j)] = cell(i - block.row, j, _plain(value))
-        heat = _heat(q, block, v)
+        q = plan_sheet.quantities[key]
+        values = _values(ctx, q, key[1], block)
+        _cells(q, view, key[1], block, values, cells)
+        heat = _heat(q, block, values)
         if heat:
             sheet.heatmaps.append(heat)
     sheet.notes = _notes(L, plan_sheet)
     return sheet
+
+
+def block_cells(L, ctx, placed_at, block):
+    """The cells of the quantity placed exactly at `block` (placed_at: block -> key), rendered
+    alone; None if none is."""
+    if block not in placed_at:
+        return None
+    key = placed_at[block]
+    q = L.placed[key]
+    cells = {}
+    _cells(q, L.seen_from(block.sheet), key[1], block, _values(ctx, q, key[1], block), cells)
+    return [cells.get(pos) for pos in block.positions()]
 
 
 def _notes(L, plan_sheet):
@@ -89,41 +102,62 @@ def _notes(L, plan_sheet):
                     f"{L.T} say):\n" + "\n".join(notes.values())}
 
 
-def _finite(q, v, sheet):
+def _finite(ctx, q, t, sheet):
     """A number no spreadsheet can hold (the engine overflowed where the formula would too) is
     refused before anything is written: a file with it would be damaged."""
-    if any(isinstance(x, float) and not math.isfinite(x) for x in v.flat):
+    v = q.value(ctx, t)
+    v = v if isinstance(v, np.ndarray) else np.asarray(v, dtype=object)
+    if v.dtype == object:
+        bad = any(isinstance(x, float) and not math.isfinite(x) for x in v.flat)
+    else:
+        bad = v.dtype.kind in "fc" and not np.isfinite(v).all()
+    if bad:
         raise InputError(f"with these inputs {q.kind} on the sheet '{sheet}' overflows (beyond ±1.8e308, "
                          "which no spreadsheet can hold): use smaller weights, a smaller lr or fewer --epochs")
 
 
-def _cells(q, view, t):
-    """cell(i, j, value) for the cells of one placed quantity: as its role says."""
-    if q.role is Role.INPUT:
-        return lambda i, j, value: Cell(Kind.INPUT, value, style="input_text" if isinstance(value, str) else "input")
-    if q.role is Role.CONSTANT:
-        return lambda i, j, value: Cell(Kind.CONST, value, style="const")
+def _values(ctx, q, t, block):
+    """The engine's values of a placed quantity as rows of plain Python numbers and text."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = q.value(ctx, t)
+    if isinstance(raw, np.ndarray) and raw.dtype == np.float64:
+        return raw.reshape(block.nrows, block.ncols).tolist()
+    v = np.asarray(raw, dtype=object).reshape(block.nrows, block.ncols)
+    return [[_plain(x) for x in row] for row in v.tolist()]
+
+
+def _cells(q, view, t, block, values, cells):
+    """Put one placed quantity's cells into `cells` ({(row, col): Cell}), as its role says."""
+    r0, c0 = block.row, block.col
+    if q.role is Role.INPUT or q.role is Role.CONSTANT:
+        kind = Kind.INPUT if q.role is Role.INPUT else Kind.CONST
+        for i, row in enumerate(values, r0):
+            for j, value in enumerate(row, c0):
+                style = "const" if kind is Kind.CONST else "input_text" if isinstance(value, str) else "input"
+                cells[(i, j)] = Cell(kind, value, None, style)
+        return
     kind = "link" if q.role is Role.LINK else "calc"
-    number = f"{kind}_int" if q.one_hot else f"{kind}_sci" if q.scientific else kind
+    number, text_style = f"{kind}_int" if q.one_hot else f"{kind}_sci" if q.scientific else kind, f"{kind}_text"
+    formula, FORMULA, limit = q.formula, Kind.FORMULA, MAX_FORMULA
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            text = formula(view, t, i, j)
+            if text is None:
+                cells[(r0 + i, c0 + j)] = Cell(Kind.CONST, value, None, "const")
+            elif len(text) < limit:
+                cells[(r0 + i, c0 + j)] = Cell(FORMULA, value, text, text_style if isinstance(value, str) else number)
+            else:
+                raise InputError(f"{q.kind} on the sheet '{view.sheet}' would need a formula of {len(text):,} "
+                                 f"characters, more than Excel's {MAX_FORMULA:,}: use --layout compact")
 
-    def cell(i, j, value):
-        text = q.formula(view, t, i, j)
-        if text is None:
-            return Cell(Kind.CONST, value, style="const")
-        if len(text) >= MAX_FORMULA:
-            raise InputError(f"{q.kind} on the sheet '{view.sheet}' would need a formula of {len(text):,} "
-                             f"characters, more than Excel's {MAX_FORMULA:,}: use --layout compact")
-        return Cell(Kind.FORMULA, value, text, style=f"{kind}_text" if isinstance(value, str) else number)
-    return cell
 
-
-def _heat(q, block, v):
+def _heat(q, block, values):
     if block.nrows * block.ncols < 2 or q.heat is None:
         return None
     if q.heat is Heat.PROBABILITY:
         return Heatmap(block, "probability", 1.0)
     # Symmetric around 0, fixed at build time: white is always 0 and the colours compare blocks.
-    bound = max((abs(x) for x in v.ravel() if isinstance(x, float)), default=0.0)
+    bound = max((abs(x) for row in values for x in row if isinstance(x, float)), default=0.0)
     return Heatmap(block, "diverging", bound) if bound > 0 else None
 
 

@@ -216,6 +216,16 @@ def c_WhyT(L, slot, i, j):
     return weights(L, slot)("Why").ref(j, i)
 
 
+def _without(parts, quantities):
+    """Parts less those of `quantities`, each with the spacer that follows it."""
+    out = []
+    for part in parts:
+        if isinstance(part, str) and out and out[-1] is None:
+            continue
+        out.append(None if not isinstance(part, str) and part.quantity in quantities else part)
+    return [part for part in out if part is not None]
+
+
 SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
 
 
@@ -233,7 +243,9 @@ def summed(name):
                     note=lambda L: {**SUM_NOTES, **L.family.sum_notes}[name])
 
 
-def network_bands(S, L, letters, slot, backward, title):
+def network_bands(S, L, letters, slot, backward, title, loss_only=False):
+    """loss_only: a forward pass for its loss alone (the gradient check's), without p_t and the
+    predicted letters: a long word's check would otherwise carry 100,000 cells it never reads."""
     T, V, H = L.T, L.V, L.H
     labels = steps(T)
     if slot in (0, 1):
@@ -243,12 +255,17 @@ def network_bands(S, L, letters, slot, backward, title):
     L.family.network_cell_bands(S, L, slot, title)
     S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
         " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
-    S.band(f"{title}: softmax, loss and prediction", [
-        Part(c_M, slot, "max y_t", T, row_labels=labels), " ", Part(c_E, slot, "exp(y_t - max)", T, V, None, letters),
-        " ", Part(c_S, slot, "Σ exp(y-max)", T), " ",
-        Part(c_P, slot, "p_t", T, V, labels, letters), " ",
-        Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)])
-    S.band(f"{title}: total", [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)])
+    softmax = [Part(c_M, slot, "max y_t", T, row_labels=labels), " ",
+               Part(c_E, slot, "exp(y_t - max)", T, V, None, letters), " ", Part(c_S, slot, "Σ exp(y-max)", T), " ",
+               Part(c_P, slot, "p_t", T, V, labels, letters), " ",
+               Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)]
+    total = [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)]
+    if loss_only:
+        S.band(f"{title}: the loss of each step", _without(softmax, (c_P, c_pred)))
+        S.band(f"{title}: total", _without(total, (c_text,)))
+        return
+    S.band(f"{title}: softmax, loss and prediction", softmax)
+    S.band(f"{title}: total", total)
     if not backward:
         return
     S.band(f"{title}: backward pass", [

@@ -8,14 +8,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
-@lru_cache(maxsize=None)
+class _ColumnNames(dict):
+    """0 -> 'A', 26 -> 'AA': worked out once per column, then a plain dict lookup (formulas are
+    written a million times and more for a long word)."""
+
+    def __missing__(self, col):
+        name, n = "", col + 1
+        while n:
+            n, rem = divmod(n - 1, 26)
+            name = chr(65 + rem) + name
+        self[col] = name
+        return name
+
+
+COLUMNS = _ColumnNames()
+
+
 def col_name(col):
-    name = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        name = chr(65 + rem) + name
-    return name
+    return COLUMNS[col]
 
 
 def col_index(letters):
@@ -27,8 +37,9 @@ def col_index(letters):
 
 
 def a1(row, col, absolute=False):
-    d = "$" if absolute else ""
-    return f"{d}{col_name(col)}{d}{row + 1}"
+    if absolute:
+        return f"${COLUMNS[col]}${row + 1}"
+    return f"{COLUMNS[col]}{row + 1}"
 
 
 def parse_a1(text):
@@ -132,11 +143,13 @@ class On:
         self.row, self.col, self.nrows, self.ncols = block.row, block.col, block.nrows, block.ncols
 
     def ref(self, i=0, j=0):
-        return self.prefix + a1(self.row + i, self.col + j)
+        return f"{self.prefix}{COLUMNS[self.col + j]}{self.row + i + 1}"
 
     def span(self, i0, j0, i1, j1):
-        first, last = a1(self.row + i0, self.col + j0), a1(self.row + i1, self.col + j1)
-        return self.prefix + (first if first == last else f"{first}:{last}")
+        first = f"{COLUMNS[self.col + j0]}{self.row + i0 + 1}"
+        if i0 == i1 and j0 == j1:
+            return self.prefix + first
+        return f"{self.prefix}{first}:{COLUMNS[self.col + j1]}{self.row + i1 + 1}"
 
     def range(self):
         return self.span(0, 0, self.nrows - 1, self.ncols - 1)

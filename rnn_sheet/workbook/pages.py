@@ -40,14 +40,17 @@ def scale(sheet):
     return max(10, min(100, pct)) / 100
 
 
+# Rows holding a larger font are taller: 14 pt makes Excel's 18.75.
+TALLER = {name: spec["font_size"] * 4 / 3 + 0.5 for name, spec in STYLES.items() if spec.get("font_size", 11) > 11}
+
+
 def row_heights(sheet):
     """The height in points of each printed row; a larger font makes its row taller."""
     rows = sheet.extent[0]
     heights = [ROW_HEIGHT] * rows
     for (row, _), cell in sheet.cells.items():
-        size = STYLES.get(cell.style, {}).get("font_size", 11)
-        if size > 11:
-            heights[row] = max(heights[row], size * 4 / 3 + 0.5)     # 14 pt: Excel's 18.75
+        if cell.style in TALLER:
+            heights[row] = max(heights[row], TALLER[cell.style])
     return heights
 
 

@@ -9,6 +9,7 @@ import math
 import re
 import zipfile
 from dataclasses import replace
+from itertools import chain
 
 from odf import dc, number, style, table, text
 from odf.element import Element
@@ -21,6 +22,7 @@ from ..workbook.grid import a1, quote_sheet
 from ..workbook.styles import STYLES, column_width
 from . import ods_extras as extras
 from .ods_extras import esc
+from .spool import Spool
 
 # Fixed zip entry times: the same Book gives a byte-identical file.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -208,8 +210,6 @@ def _cell_xml(cell, formulas, span=1, note=None, frame=None):
     if frame:
         inner += frame
     if cell.kind is Kind.FORMULA:
-        if cell.formula not in formulas:
-            formulas[cell.formula] = esc(to_openformula(cell.formula))
         attrs += f' table:formula="{formulas[cell.formula]}"'
     v = cell.value
     if isinstance(v, bool):
@@ -232,8 +232,9 @@ def _repeat(n, what):
 
 
 def rows_xml(sheet, formulas, frames=None):
-    """frames: {(row, col): draw:frame XML} of charts anchored in those cells. The sheet's outline
-    groups become table:table-row-group elements (shown expanded)."""
+    """A sheet's rows, one piece of XML at a time. frames: {(row, col): draw:frame XML} of charts
+    anchored in those cells. The sheet's outline groups become table:table-row-group elements
+    (shown expanded)."""
     spans = {(r, c): n for r, c, n in sheet.merges}
     frames = frames or {}
     rows = {}
@@ -242,27 +243,30 @@ def rows_xml(sheet, formulas, frames=None):
     for (r, c) in frames:
         if (r, c) not in sheet.cells:
             rows.setdefault(r, []).append((c, None))
-    out, row = [], 0
+    return _rows(rows, sheet, formulas, spans, frames)
+
+
+def _rows(rows, sheet, formulas, spans, frames):
+    row = 0
     for first, last in sorted(sheet.outline):
-        out.append(_row_span(rows, row, first, spans, frames, sheet, formulas))
-        out.append("<table:table-row-group>" + _row_span(rows, first, last + 1, spans, frames, sheet, formulas)
-                   + "</table:table-row-group>")
+        yield from _row_span(rows, row, first, spans, frames, sheet, formulas)
+        yield "<table:table-row-group>"
+        yield from _row_span(rows, first, last + 1, spans, frames, sheet, formulas)
+        yield "</table:table-row-group>"
         row = last + 1
-    out.append(_row_span(rows, row, None, spans, frames, sheet, formulas))
-    return "".join(out)
+    yield from _row_span(rows, row, None, spans, frames, sheet, formulas)
 
 
 def _row_span(rows, start, end, spans, frames, sheet, formulas):
     """Rows start .. end-1 (end None: up to the last that holds something), empty ones repeated."""
-    out, next_row = [], start
+    next_row = start
     for r in sorted(k for k in rows if k >= start and (end is None or k < end)):
         if r > next_row:
-            out.append(_empty_rows(r - next_row))
-        out.append(_row_xml(rows[r], r, spans, frames, sheet, formulas))
+            yield _empty_rows(r - next_row)
+        yield _row_xml(rows[r], r, spans, frames, sheet, formulas)
         next_row = r + 1
     if end is not None and end > next_row:
-        out.append(_empty_rows(end - next_row))
-    return "".join(out)
+        yield _empty_rows(end - next_row)
 
 
 def _empty_rows(n):
@@ -293,7 +297,7 @@ def _row_xml(items, r, spans, frames, sheet, formulas):
 
 class _Table(Element):
     """A table:table whose columns are odfpy elements and whose rows (and the conditional formats
-    that follow them) are prepared XML."""
+    that follow them) are prepared XML: a spool's marker, until the file is zipped."""
     qname = (TABLENS, "table")
 
     def __init__(self, name, rows, style_name="ta1"):
@@ -310,8 +314,8 @@ class _Table(Element):
         self.write_close_tag(level, f)
 
 
-def _sheet_table(doc, sheet, widths, formulas, frames=None):
-    rows = rows_xml(sheet, formulas, frames) + extras.conditional_formats(sheet)
+def _sheet_table(doc, sheet, widths, formulas, spool, frames=None):
+    rows = spool.put(chain(rows_xml(sheet, formulas, frames), [extras.conditional_formats(sheet)]))
     tbl = _Table(sheet.name, rows, extras.table_style_name(sheet))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0
@@ -331,6 +335,11 @@ def _sheet_table(doc, sheet, widths, formulas, frames=None):
 # --- writing --------------------------------------------------------------------------------------
 
 def write_ods(book, path, progress=None):
+    with Spool() as spool:
+        _write(book, path, progress, spool)
+
+
+def _write(book, path, progress, spool):
     # odfpy declares on the root every namespace any element of the process has used so far; start
     # from none so that the same Book always gives the same bytes.
     Element.namespaces.clear()
@@ -340,19 +349,18 @@ def write_ods(book, path, progress=None):
     for ns in (OFFICENS, TABLENS, TEXTNS, OFNS, DRAWNS, SVGNS, XLINKNS, LOEXTNS, CONFIGNS, OOONS):
         doc.spreadsheet.get_nsprefix(ns)
     Element.namespaces[extras.CALCEXTNS] = "calcext"      # conditional formats (odfpy lacks it)
-    props = book.properties
     for element, key in ((dc.Title, "title"), (dc.Subject, "subject"), (dc.Description, "comments")):
-        if props.get(key):
-            doc.meta.addElement(element(text=props[key]))
+        if book.properties.get(key):
+            doc.meta.addElement(element(text=book.properties[key]))
     _add_styles(doc)
     _add_page_layout(doc)
-    widths, formulas = {}, {}      # formulas: Excel text -> OpenFormula; most repeat on every step
-    by_name = {sheet.name: sheet for sheet in book.sheets}
-    for n, sheet in enumerate(book.sheets, 1):
-        frames = extras.add_charts(doc, sheet, by_name)
-        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, frames))
+    widths, formulas, views = {}, _Formulas(), []
+    for n, sheet in enumerate(book.stream(), 1):
+        frames = extras.add_charts(doc, sheet, book)
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, spool, frames))
+        views.append((sheet.name, sheet.header_rows))
         if progress:
-            progress(n, len(book.sheets))
+            progress(n, len(book))
     if book.names:
         named = table.NamedExpressions()
         for name, block in sorted(book.names.items()):
@@ -360,16 +368,33 @@ def write_ods(book, path, progress=None):
                                               basecelladdress=range_address(replace(block, row=0, col=0,
                                                                                     nrows=1, ncols=1))))
         doc.spreadsheet.addElement(named)
-    doc.settings.addElement(extras.Prepared(extras.settings_xml(book)))
+    doc.settings.addElement(extras.Prepared(extras.settings_xml(views)))
     buf = io.BytesIO()
     doc.save(buf)
-    _restamp(buf.getvalue(), path)
+    _restamp(buf.getvalue(), path, spool)
 
 
-def _restamp(data, path):
-    """odfpy stamps every zip entry with the current time; rewrite them with a fixed one."""
+class _Formulas(dict):
+    """Excel formula text -> OpenFormula, remembered (the Step sheets repeat each other's), but only
+    the last 100,000 or fewer: a long word's workbook has a million formulas that differ."""
+
+    def __missing__(self, formula):
+        if len(self) >= 100_000:
+            self.clear()
+        odf = self[formula] = esc(to_openformula(formula))
+        return odf
+
+
+def _restamp(data, path, spool):
+    """odfpy stamps every zip entry with the current time; rewrite them with a fixed one, and
+    content.xml with the spooled rows in place of their markers, streamed into the zip."""
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w") as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
             fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
-            dst.writestr(fixed, src.read(info))
+            if info.filename != "content.xml":
+                dst.writestr(fixed, src.read(info))
+                continue
+            with dst.open(fixed, "w") as out:
+                for piece in spool.splice(src.read(info).decode()):
+                    out.write(piece.encode())

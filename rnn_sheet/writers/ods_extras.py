@@ -162,11 +162,10 @@ def _local_cell(value):
     return f'<table:table-cell office:value-type="string"><text:p>{esc(str(value))}</text:p></table:table-cell>'
 
 
-def _column(sheets, block):
-    """The cached values of a one-column or one-row block, read from the Book."""
-    cells = sheets[block.sheet].cells
-    return ["" if (cell := cells.get(pos)) is None or cell.value is None else cell.value
-            for pos in block.positions()]
+def _column(book, block, sheet):
+    """The cached values of a one-column or one-row block, read from the Book (`sheet` is the one
+    being written)."""
+    return ["" if cell is None or cell.value is None else cell.value for cell in book.block_cells(block, sheet)]
 
 
 # Further series' lines (the first is ch9's), and the legend a chart of several series has.
@@ -192,7 +191,7 @@ def _series(kind, style, vals, name, n):
             "</chart:series>")
 
 
-def chart_content(sheet, spec, sheets):
+def chart_content(sheet, spec, book):
     """Object N/content.xml: the chart, its ranges on the sheets and a cached copy of its data."""
     bar = spec.type == "bar"
     kind = "chart:bar" if bar else "chart:line"
@@ -201,9 +200,9 @@ def chart_content(sheet, spec, sheets):
     cats = lo_range(spec.categories)
     vals = [lo_range(block) for _, block in series]
     title = esc(spec.title)
-    columns = [_column(sheets, block) for _, block in series]
+    columns = [_column(book, block, sheet) for _, block in series]
     rows = "".join("<table:table-row>" + "".join(_local_cell(v) for v in row) + "</table:table-row>"
-                   for row in zip(_column(sheets, spec.categories), *columns))
+                   for row in zip(_column(book, spec.categories, sheet), *columns))
     n = len(columns[0])
     more = len(series) - 1
     legend = ('<chart:legend chart:legend-position="bottom" style:legend-expansion="balanced" '
@@ -237,14 +236,14 @@ def chart_content(sheet, spec, sheets):
         "</table:table></chart:chart></office:chart></office:body></office:document-content>")
 
 
-def add_charts(doc, sheet, sheets):
+def add_charts(doc, sheet, book):
     """Put the sheet's charts into the package as "Object N" (numbered across the workbook, as
     LibreOffice does); returns {anchor (row, col): draw:frame XML} for the rows."""
     frames = {}
     for spec in sheet.charts:
         obj = f"Object {sum(op.mediatype == CHART_MIME for op in doc._extra) + 1}"
         frames[spec.anchor] = chart_frame(sheet, spec, obj)
-        doc._extra += [OpaqueObject(f"{obj}/content.xml", "text/xml", chart_content(sheet, spec, sheets).encode()),
+        doc._extra += [OpaqueObject(f"{obj}/content.xml", "text/xml", chart_content(sheet, spec, book).encode()),
                        OpaqueObject(f"{obj}/styles.xml", "text/xml", CHART_STYLES_XML.encode()),
                        OpaqueObject(f"{obj}/", CHART_MIME)]
     return frames
@@ -261,26 +260,27 @@ def _item(name, kind, value):
     return f'<config:config-item config:name="{name}" config:type="{kind}">{value}</config:config-item>'
 
 
-def _table_view(sheet):
-    n = sheet.header_rows
+def _table_view(name, n):
+    """A sheet's view: n frozen title rows."""
     items = [("CursorPositionX", "int", 0), ("CursorPositionY", "int", n),
              ("HorizontalSplitMode", "short", 0), ("VerticalSplitMode", "short", 2 if n else 0),
              ("HorizontalSplitPosition", "int", 0), ("VerticalSplitPosition", "int", n),
              ("ActiveSplitRange", "short", 2 if n else 0), ("PositionLeft", "int", 0), ("PositionRight", "int", 0),
              ("PositionTop", "int", 0), ("PositionBottom", "int", n), ("ShowGrid", "boolean", "false")]
-    return (f'<config:config-item-map-entry config:name="{esc(sheet.name)}">'
+    return (f'<config:config-item-map-entry config:name="{esc(name)}">'
             + "".join(_item(*i) for i in items) + "</config:config-item-map-entry>")
 
 
-def settings_xml(book):
-    """LibreOffice's view settings: each sheet's frozen title rows (a split at header_rows with
-    mode 2, "freeze"), the first sheet active, gridlines off as in the .xlsx."""
-    first = esc(book.sheets[0].name) if book.sheets else ""
+def settings_xml(views):
+    """LibreOffice's view settings: each sheet's frozen title rows (views: (name, header_rows) of
+    every sheet, split there with mode 2, "freeze"), the first sheet active, gridlines off as in the
+    .xlsx."""
+    first = esc(views[0][0]) if views else ""
     return ('<config:config-item-set config:name="ooo:view-settings">'
             '<config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>'
             + _item("ViewId", "string", "view1")
             + '<config:config-item-map-named config:name="Tables">'
-            + "".join(_table_view(s) for s in book.sheets)
+            + "".join(_table_view(name, n) for name, n in views)
             + "</config:config-item-map-named>"
             + _item("ActiveTable", "string", first) + _item("ShowGrid", "boolean", "false")
             + "</config:config-item-map-entry></config:config-item-map-indexed></config:config-item-set>"

@@ -1,64 +1,68 @@
-"""Write a Book as .xlsx with XlsxWriter: formulas with their cached values, styles, names."""
+"""Write a Book as .xlsx with XlsxWriter: formulas with their cached values, styles, names.
+
+Sheets are written one at a time as the Book renders them (Book.stream), so a workbook of a million
+and more cells never has them all in memory. XlsxWriter's own cell methods would keep every cell
+until close() and spend ~10 us on each; instead each sheet's <row> elements are prepared here, as
+XlsxWriter would write them (the same XML, shared strings and style indexes in the same order), and
+wait in a spool file until the package is zipped. Everything else (styles, notes, charts, print
+setup, names, packaging) is XlsxWriter's. Formulas go in as they are: they call only classic
+functions (sheets.quantity.ALLOWED, checked by a test), which need none of the _xlfn. prefixes that
+XlsxWriter would otherwise spend 30 regular expressions a formula looking for.
+"""
 import datetime
+import io
+from operator import itemgetter
 
 import xlsxwriter
+from xlsxwriter.packager import Packager
 from xlsxwriter.worksheet import Worksheet
 
 from ..workbook.book import Kind
+from ..workbook.grid import col_name
 from ..workbook.pages import row_breaks
 from ..workbook.styles import STYLES, TAB_COLORS, column_width, heat_spec
+from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
 EPOCH = datetime.datetime(2000, 1, 1)
-
-
-class PlainFormulaWorksheet(Worksheet):
-    """XlsxWriter runs ~30 regular expressions over every formula to prefix Excel 365 functions
-    (_xlfn.); that is 95% of its time per formula. Ours use only classic functions (a test checks
-    sheets.quantity.ALLOWED), so the text can go into the file as it is: about 20x faster."""
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        return formula[1:] if formula.startswith("=") else formula
+ERROR_CODES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
 def write_xlsx(book, path, progress=None):
-    wb = xlsxwriter.Workbook(str(path), {
-        # User text (letters, words) must never become a formula, number or link.
-        "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-    })
-    wb.set_properties({**book.properties, "created": EPOCH})
-    wb.set_calc_mode("auto")
-    formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
-    for n, sheet in enumerate(book.sheets, 1):
-        if progress:
-            progress(n - 1, len(book.sheets))
-        ws = wb.add_worksheet(sheet.name, worksheet_class=PlainFormulaWorksheet)
-        _write_sheet(ws, sheet, formats)
-        _decorate(ws, sheet)
-        _print_setup(ws, sheet)
-        for chart in sheet.charts:
-            _add_chart(wb, ws, chart)
-    for name, block in sorted(book.names.items()):
-        wb.define_name(name, "=" + block.range(absolute=True))
-    wb.close()
+    with Spool() as spool:
+        wb = _Workbook(str(path), {
+            # User text (letters, words) must never become a formula, number or link.
+            "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            # Package parts are zipped from memory (no temporary file per part); the big ones, the
+            # sheets' rows, come from the spool as each is zipped.
+            "in_memory": True,
+        })
+        wb.spool = spool
+        wb.set_properties({**book.properties, "created": EPOCH})
+        wb.set_calc_mode("auto")
+        rows = _Rows(wb)
+        total = len(book)
+        for n, sheet in enumerate(book.stream(), 1):
+            if progress:
+                progress(n - 1, total)
+            _write_sheet(wb, sheet, rows, book)
+        for name, block in sorted(book.names.items()):
+            wb.define_name(name, "=" + block.range(absolute=True))
+        wb.close()
 
 
-def _write_sheet(ws, sheet, formats):
-    for col in range(sheet.extent[1]):      # charts too: the print area must hold them
+def _write_sheet(wb, sheet, rows, book):
+    ws = wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
+    extent = sheet.extent
+    for col in range(extent[1]):      # charts too: the print area must hold them
         ws.set_column(col, col, column_width(sheet, col))
-    merged = {(r, c): n for r, c, n in sheet.merges}
-    for (row, col), cell in sorted(sheet.cells.items()):
-        fmt = formats[cell.style]
-        if cell.kind is Kind.FORMULA:
-            ws.write_formula(row, col, "=" + cell.formula, fmt, cell.value)
-        elif cell.kind is Kind.BLANK:
-            ws.write_blank(row, col, None, fmt)
-        elif (row, col) in merged and isinstance(cell.value, str):
-            ws.merge_range(row, col, row, col + merged[(row, col)] - 1, cell.value, fmt)
-        elif isinstance(cell.value, str):
-            ws.write_string(row, col, cell.value, fmt)
-        else:
-            ws.write_number(row, col, cell.value, fmt)
+    merges = rows.extent(ws, sheet)
+    _decorate(ws, sheet)
+    _print_setup(ws, sheet, extent)
+    for chart in sheet.charts:
+        _add_chart(wb, ws, chart, book, sheet)
+    if ws.dim_rowmin is not None:
+        ws.rows = wb.spool.put(rows.xml(ws, sheet, merges, extent[1]))
 
 
 def _decorate(ws, sheet):
@@ -85,11 +89,11 @@ def _outline(ws, sheet):
             ws.set_row(row, None, None, {"level": 1})
 
 
-def _print_setup(ws, sheet):
+def _print_setup(ws, sheet, extent):
     """Handouts: landscape, one page wide, sheet name and page number on every page, and page breaks
     between bands so that none is cut (pages.row_breaks). Value cells have borders, so gridlines stay
     off on screen and paper."""
-    rows, cols = sheet.extent
+    rows, cols = extent
     ws.print_area(0, 0, rows - 1, cols - 1)
     ws.hide_gridlines(2)
     ws.set_landscape()
@@ -100,9 +104,13 @@ def _print_setup(ws, sheet):
     ws.set_footer("&Lrnn-sheet&RPage &P of &N")
 
 
-def _add_chart(wb, ws, spec):
+def _add_chart(wb, ws, spec, book, sheet):
+    """XlsxWriter caches a chart's data from its own cell table, which these sheets bypass: the
+    same data is handed over from the Book."""
     categories = "=" + spec.categories.range(absolute=True)
-    series = [{"name": name, "categories": categories, "values": "=" + block.range(absolute=True)}
+    cached = _chart_data(book.block_cells(spec.categories, sheet))
+    series = [{"name": name, "categories": categories, "categories_data": cached,
+               "values": "=" + block.range(absolute=True), "values_data": _chart_data(book.block_cells(block, sheet))}
               for name, block in spec.series]
     if spec.type == "bar":
         chart = wb.add_chart({"type": "column"})
@@ -120,3 +128,194 @@ def _add_chart(wb, ws, spec):
     chart.set_y_axis(y_axis)
     chart.set_legend({"position": "bottom"} if spec.more else {"none": True})
     ws.insert_chart(*spec.anchor, chart)
+
+
+def _chart_data(cells):
+    """A chart's cached data as XlsxWriter reads it from its cell table (Worksheet._get_range_data)."""
+    out = []
+    for cell in cells:
+        if cell is None:
+            out.append(None)
+        elif cell.kind is Kind.FORMULA:
+            out.append(0 if cell.value is None else cell.value)
+        elif cell.kind is Kind.BLANK:
+            out.append("")
+        elif isinstance(cell.value, str):
+            out.append(cell.value)
+        else:
+            out.append(f"{cell.value:.16g}")
+    return out
+
+
+# --- rows ------------------------------------------------------------------------------------------
+
+def _escape(text):
+    """XML text as XlsxWriter escapes a cell's data (quotes stay)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+class _Rows:
+    """Each sheet's <row> elements, as XlsxWriter's Worksheet._write_rows writes them; shared strings
+    and style indexes are taken in the order XlsxWriter would take them (row by row, sheet by sheet)."""
+
+    def __init__(self, wb):
+        self.formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
+        self.xf = {}
+        self.tags = {}          # (empty, spans, row settings) -> the <row> tag of row 1
+
+    def style(self, name):
+        xf = self.xf.get(name)
+        if xf is None:
+            xf = self.xf[name] = self.formats[name]._get_xf_index()
+        return xf
+
+    def extent(self, ws, sheet):
+        """Set the sheet's extent as its cells' (and merged captions' blanks') before any row
+        setting, as writing the cells first would; returns {(row, col): columns} of the merges."""
+        cells = sheet.cells
+        merges = {(r, c): n for r, c, n in sheet.merges if n > 1 and (r, c) in cells
+                  and cells[(r, c)].kind in (Kind.LABEL, Kind.INPUT, Kind.CONST)
+                  and isinstance(cells[(r, c)].value, str)}
+        if cells:
+            cols = list(map(itemgetter(1), cells))
+            last = max([max(cols)] + [c + n - 1 for (_, c), n in merges.items()])
+            ws._check_dimensions(min(cells)[0], min(cols))
+            ws._check_dimensions(max(cells)[0], last)
+            for (r, c), n in merges.items():
+                ws.merge.append([r, c, r, c + n - 1])
+        return merges
+
+    def xml(self, ws, sheet, merges, width):
+        """The rows of a sheet whose row settings and notes are all made, in pieces."""
+        items = sorted(sheet.cells.items())
+        spans = _spans(items, merges, ws.comments)
+        names = [col_name(c) for c in range(max(width, ws.dim_colmax + 1))]
+        strings, xfs, style, FORMULA, BLANK = ws.str_table, self.xf, self.style, Kind.FORMULA, Kind.BLANK
+        marked = set(ws.row_info) | set(ws.comments)
+        out, row, r, done, blanks = [], None, None, ws.dim_rowmin, []
+        for (i, j), cell in items:
+            if i != row:
+                if row is not None:
+                    out += [f'<c r="{names[k]}{r}" s="{xf}"/>' for k, xf in blanks]
+                    out.append("</row>")
+                    if len(out) > 20_000:
+                        yield "".join(out)
+                        out = []
+                out += [self._tag(ws, k, spans.get(k >> 4), True) for k in range(done, i) if k in marked]
+                row, r, done, blanks = i, str(i + 1), i + 1, []
+                out.append(self._tag(ws, i, spans.get(i >> 4), False))
+            while blanks and blanks[0][0] <= j:     # a merged caption's blanks, unless a cell is there
+                k, xf = blanks.pop(0)
+                if k < j:
+                    out.append(f'<c r="{names[k]}{r}" s="{xf}"/>')
+            xf = xfs.get(cell.style)
+            if xf is None:
+                xf = style(cell.style)
+            kind, value = cell.kind, cell.value
+            if kind is FORMULA:
+                f = cell.formula
+                if "<" in f or ">" in f or "&" in f:
+                    f = _escape(f)
+                if value.__class__ is float:
+                    out.append(f'<c r="{names[j]}{r}" s="{xf}"><f>{f}</f><v>{value!r}</v></c>')
+                else:
+                    out.append(_formula(names[j] + r, xf, f, value))
+            elif kind is BLANK:
+                out.append(f'<c r="{names[j]}{r}" s="{xf}"/>')
+            elif isinstance(value, str):
+                out.append(f'<c r="{names[j]}{r}" s="{xf}" t="s"><v>{strings._get_shared_string_index(value)}</v></c>')
+                if (i, j) in merges:
+                    blanks = [(k, xf) for k in range(j + 1, j + merges[(i, j)])] + blanks
+            else:
+                out.append(f'<c r="{names[j]}{r}" s="{xf}"><v>{value:.16G}</v></c>')
+        out += [f'<c r="{names[k]}{r}" s="{xf}"/>' for k, xf in blanks]
+        out.append("</row>")
+        out += [self._tag(ws, k, spans.get(k >> 4), True) for k in range(done, ws.dim_rowmax + 1) if k in marked]
+        yield "".join(out)
+
+    def _tag(self, ws, i, spans, empty):
+        """XlsxWriter's own <row> tag (Worksheet._write_row), made once for row 1 and renumbered."""
+        info = ws.row_info.get(i)
+        key = (empty, spans) if info is None else (
+            empty, spans, info.height, id(info.row_format), info.hidden, info.level, info.collapsed)
+        rest = self.tags.get(key)
+        if rest is None:
+            ws.fh, saved = io.StringIO(), ws.fh
+            ws._write_row(0, spans, info, empty_row=empty)
+            tag, ws.fh = ws.fh.getvalue(), saved
+            assert tag.startswith('<row r="1"')
+            rest = self.tags[key] = tag[len('<row r="1"'):]
+        return f'<row r="{i + 1}"{rest}'
+
+
+def _formula(ref, xf, formula, value):
+    """Worksheet._write_cell's <c> of a formula (escaped) and its cached value, if no number."""
+    t = ""
+    if isinstance(value, bool):
+        t, value = ' t="b"', int(value)
+    elif isinstance(value, str):
+        if value:
+            t = ' t="e"' if value in ERROR_CODES else ' t="str"'
+        value = _escape(value)
+    return f'<c r="{ref}" s="{xf}"{t}><f>{formula}</f><v>{value}</v></c>'
+
+
+def _spans(items, merges, comments):
+    """Worksheet._calculate_spans: for each block of 16 rows, the columns its cells, merged
+    captions' blanks and notes use, as "first:last" (1-based)."""
+    lo, hi = {}, {}
+    for (i, j), _ in items:
+        k = i >> 4
+        if k not in lo:
+            lo[k] = hi[k] = j
+        elif j < lo[k]:
+            lo[k] = j
+        elif j > hi[k]:
+            hi[k] = j
+    for (i, j), n in merges.items():
+        hi[i >> 4] = max(hi[i >> 4], j + n - 1)
+    for i, cols in comments.items():
+        k = i >> 4
+        lo[k], hi[k] = min([lo.get(k, min(cols))] + list(cols)), max([hi.get(k, max(cols))] + list(cols))
+    return {k: f"{lo[k] + 1}:{hi[k] + 1}" for k in lo}
+
+
+# --- XlsxWriter, with rows from the spool ----------------------------------------------------------
+
+class _Worksheet(Worksheet):
+    rows = None         # the spool's marker for the sheet's <row> elements
+
+    def _write_sheet_data(self):
+        if self.rows is None:
+            super()._write_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.write(self.rows)
+        self._xml_end_tag("sheetData")
+
+
+class _Part(io.StringIO):
+    """A package part in memory; its markers become the spooled rows when it is zipped."""
+
+    def __init__(self, spool):
+        super().__init__()
+        self.spool = spool
+
+    def getvalue(self):
+        return "".join(self.spool.splice(super().getvalue()))
+
+
+class _Packager(Packager):
+    def _filename(self, xml_filename):
+        part = _Part(self.workbook.spool)
+        self.filenames.append((part, xml_filename, False))
+        return part
+
+
+class _Workbook(xlsxwriter.Workbook):
+    spool = None
+
+    def _get_packager(self):
+        return _Packager()
