@@ -15,9 +15,12 @@ call makes its own folder and exactly one LibreOffice call.
 Tests that start LibreOffice carry @pytest.mark.libreoffice (collection stops if a test that uses
 `recompute` lacks it), so `pytest -m "not libreoffice"` is the fast tier.
 """
+import contextlib
+import io
 import os
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +35,7 @@ except ImportError:
     import rnn_sheet  # noqa: F401
 
 from rnn_sheet.checking import compare, recalc  # noqa: E402
+from rnn_sheet.cli import run as cli_run  # noqa: E402
 from rnn_sheet.sheets import build  # noqa: E402
 from rnn_sheet.writers.xlsx import write_xlsx  # noqa: E402
 
@@ -48,10 +52,28 @@ def cli_env():
     return env
 
 
-def run_cli(*args, cwd=None, timeout=120):
+def run_process(*args, cwd=None, timeout=120):
     """Run `rnn-sheet ARGS` in a fresh interpreter; returns CompletedProcess with text output."""
     cmd = [sys.executable, "-c", "from rnn_sheet.cli import run; run()", *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=cli_env(), timeout=timeout)
+
+
+def run_cli(*args, cwd=None):
+    """Run `rnn-sheet ARGS` in this interpreter, in folder `cwd`, through the same entry point as the
+    installed script; a CompletedProcess like run_process's at a fifth of its cost (no interpreter
+    start). An exception that escapes the entry point is printed to stderr as a traceback with exit
+    code 1, as the script would, so "never a traceback" assertions still see it."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            cli_run([str(a) for a in args])
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except Exception:  # noqa: BLE001 - reported as the script would report it
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

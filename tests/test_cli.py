@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import cli_env, run_cli
+from conftest import cli_env, run_cli, run_process
 from rnn_sheet import __version__
 from rnn_sheet.build import FORMATS
 from rnn_sheet.checking.read import read_workbook
@@ -56,7 +56,7 @@ def run_patched(setup, *args, cwd):
 # --- successful builds ----------------------------------------------------------------------------
 
 def test_build_hello_writes_output_and_prints_path_and_loss(tmp_path):
-    r = run_cli("build", "hello", cwd=tmp_path)
+    r = run_process("build", "hello", cwd=tmp_path)      # once as a real process, start to finish
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     assert files_under(tmp_path) == ["output/hello.xlsx"]
@@ -112,7 +112,7 @@ def test_weights_file_is_used(tmp_path):
 # --- version, help, templates ---------------------------------------------------------------------
 
 def test_version(tmp_path):
-    r = run_cli("--version", cwd=tmp_path)
+    r = run_process("--version", cwd=tmp_path)
     assert r.returncode == 0
     assert r.stdout.strip() == f"rnn-sheet, version {__version__}"
 
