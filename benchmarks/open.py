@@ -3,6 +3,7 @@
     python benchmarks/open.py                       # hello, the 30-step book, the 300-step compact book
     python benchmarks/open.py --cases hello,t30 --repeats 5
     python benchmarks/open.py --against ../old-checkout   # the same books built by another checkout
+    python benchmarks/open.py --cases t30 --strip notes,charts,heatmaps,styles,all   # what each part costs
 
 Needs LibreOffice and its Python bridge (Debian: apt-get install libreoffice-calc-nogui python3-uno); the
 timing runs under the system interpreter (/usr/bin/python3, which has `uno`), whatever runs this script.
@@ -17,6 +18,7 @@ bare book so that a noisy machine slows both alike; the best of the repeats is r
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,6 +118,35 @@ def bare_book(sheets, path, width=20):
     return path
 
 
+# What --strip removes from every sheet of a built .xlsx: the elements (regular expressions) and the
+# relationships that reach the part. The stripped copy is what the book would cost to open without it.
+STRIP = {
+    "notes": ([r"<legacyDrawing [^>]*/>"], ("vmlDrawing", "comments")),
+    "charts": ([r"<drawing [^>]*/>"], ("drawing",)),
+    "heatmaps": ([r"<conditionalFormatting .*?</conditionalFormatting>"], ()),
+    "styles": ([r'(<c r="[A-Z]+\d+") s="\d+"', r'(<row [^>]*?) s="\d+" customFormat="1"'], ()),
+}
+
+
+def stripped(path, parts):
+    """A copy of the .xlsx at `path` without `parts` (keys of STRIP)."""
+    import zipfile
+    out = path.with_name(f"{path.stem}-no-{'-'.join(parts)}.xlsx")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item).decode("utf-8") if item.filename.endswith((".xml", ".rels")) else src.read(item)
+            for part in parts:
+                patterns, rel_types = STRIP[part]
+                if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", item.filename):
+                    for pattern in patterns:
+                        data = re.sub(pattern, lambda m: m.group(1) if m.groups() else "", data, flags=re.S)
+                if item.filename.startswith("xl/worksheets/_rels/"):
+                    for rel in rel_types:
+                        data = re.sub(f'<Relationship [^>]*relationships/{rel}" [^>]*/>', "", data)
+            dst.writestr(item, data)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="hello,t30,t300")
@@ -123,6 +154,8 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3", help="an interpreter that can import uno")
     ap.add_argument("--port", default="2083")
     ap.add_argument("--against", type=Path, help="another checkout: its books are timed beside ours")
+    ap.add_argument("--strip", default="", help="also time copies of our books without these parts, comma-"
+                    f"separated, each alone ('all' for every one): {', '.join(STRIP)}")
     a = ap.parse_args()
     from rnn_sheet.checking.recalc import find_soffice
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-open-") as tmp:
@@ -135,16 +168,21 @@ def main():
                 pairs.append((str(path), str(bare)))
                 info[str(path)] = (name if root == ROOT else f"{name} ({root.name})", len(sheets),
                                    sum(n for _, n in sheets))
+                for parts in [p.split("+") for p in a.strip.split(",") if p and root == ROOT]:
+                    parts = list(STRIP) if parts == ["all"] else parts
+                    copy = stripped(path, parts)
+                    pairs.append((str(copy), str(bare)))
+                    info[str(copy)] = (f"{name} -{'-'.join(parts)}", *info[str(path)][1:])
         profile = Path(tmp, "profile").as_uri()
         result = subprocess.run([a.python, "-c", UNO_TIMER, find_soffice(), profile, a.port, str(a.repeats),
                                  json.dumps(pairs)], capture_output=True, text=True, timeout=3600)
         if result.returncode:
             raise SystemExit(result.stderr)
         times = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{'workbook':>16} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
+    print(f"{'workbook':>28} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
     for path, (real, bare) in times.items():
         name, n_sheets, n_formulas = info[path]
-        print(f"{name:>16} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
+        print(f"{name:>28} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
 
 
 if __name__ == "__main__":
