@@ -9,6 +9,7 @@ from rnn_sheet.checking import compare
 from rnn_sheet.model.engine import backward, clip, forward, train
 from rnn_sheet.model.optimizers import OPTIMIZERS
 from rnn_sheet.model.scenario import make_scenario
+from rnn_sheet.sheets.order import plan
 
 SCENARIOS = {
     "hello_tpl": dict(word="hello", epochs=3),
@@ -126,6 +127,15 @@ def test_clipping_bounds_every_update(cases):
         assert np.all(abs(step) <= sc.lr * sc.clip * (1 + 1e-12))
     raw = np.concatenate([names[f"d{n}"].astype(float).ravel() for n in sc.params.names])
     assert np.max(abs(raw)) > sc.clip, "the scenario must actually exercise clipping"
+
+
+def test_a_long_compact_book_gathers_its_steps_a_hundred_a_sheet():
+    L = plan(make_scenario("abcde" * 50 + "ab", model="standard", hidden=2, layout="compact"))     # T = 251
+    names = [s.name for s in L.sheets if s.name.startswith(("Step", "Back"))]
+    assert names == ["Step 1", "Step 2", "Steps 3-100", "Steps 101-200", "Steps 201-251",
+                     "Back 251", "Back 250-201", "Back 200-101", "Back 100-1"]
+    assert L.where[("h", 100)].sheet == "Steps 3-100" and L.where[("h", 101)].sheet == "Steps 101-200"
+    assert L.where[("dh", 201)].sheet == "Back 250-201" and L.where[("dh", 1)].sheet == "Back 100-1"
 
 
 def test_hello_training_loss_falls_every_epoch():

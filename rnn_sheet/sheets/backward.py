@@ -62,7 +62,7 @@ def back_sheet(L, t, letters):
 
 
 def backs_sheet(L, ts, letters):
-    """A compact workbook's backward steps past the worked one, on one sheet (see forward.steps_sheet)."""
+    """Backward steps past the worked one of a compact workbook, on one sheet (see forward.steps_sheet)."""
     S = SheetPlan(f"Back {ts[0]}-{ts[-1]}", "backward", steps=tuple(ts))
     S.title(f"Time steps {ts[0]} back to {ts[-1]}: backpropagation through time, one step after another",
             "Going back in time from the last step: each step adds its share to every gradient.")

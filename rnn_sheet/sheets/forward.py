@@ -98,9 +98,9 @@ def step_sheet(L, t, letters):
 
 
 def steps_sheet(L, ts, letters):
-    """The steps past the worked ones of a compact workbook, one after another on one sheet: a
-    spreadsheet pays far more per sheet than per formula (a bare book of a 300-step book's formulas
-    opens in 6.4 s on 607 sheets, 0.5 s on 12)."""
+    """Steps past the worked ones of a compact workbook, one after another on one sheet (up to a
+    hundred: order.by_hundreds): a spreadsheet pays far more per sheet than per formula (a bare book
+    of a 300-step book's formulas opens in 6.4 s on 607 sheets, 0.5 s on 12)."""
     S = SheetPlan(f"Steps {ts[0]}-{ts[-1]}", "forward", steps=tuple(ts))
     S.title(f"Time steps {ts[0]} to {ts[-1]} of {L.T}: forward propagation, one step after another",
             "Every number is a live formula; the weights are on the Parameters sheet.")

@@ -10,6 +10,23 @@ from .layout import Layout, show_char
 FAMILIES = {ArticleCell: rnn, StandardCell: rnn, LSTMCell: lstm, GRUCell: gru, FeedForwardCell: feedforward}
 
 
+# Steps a gathered sheet holds at most. Few sheets open fast, but a writer holds one sheet's cells
+# at a time: the largest book's 497 steps on one sheet were 587,000 cells and 170 MB.
+STEPS_A_SHEET = 100
+
+
+def by_hundreds(ts):
+    """Consecutive steps in groups that break where t crosses a multiple of STEPS_A_SHEET (Steps 3-100,
+    Steps 101-200, ...; Back 299-201, Back 200-101, ...), so that a step's sheet is easy to find."""
+    groups = []
+    for t in ts:
+        if groups and (t - 1) // STEPS_A_SHEET == (groups[-1][-1] - 1) // STEPS_A_SHEET:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
+
+
 def plan(scenario):
     L = Layout(scenario, FAMILIES[type(scenario.cell)])
     letters = [show_char(c) for c in scenario.vocab]
@@ -18,14 +35,14 @@ def plan(scenario):
     ahead = [t for t in range(1, L.T + 1) if not (L.compact and not L.worked("forward", t))]
     for t in ahead:
         L.add(forward.step_sheet(L, t, letters))
-    if len(ahead) < L.T:        # compact: the steps past the worked ones share a sheet
-        L.add(forward.steps_sheet(L, range(len(ahead) + 1, L.T + 1), letters))
+    for ts in by_hundreds(range(len(ahead) + 1, L.T + 1)):     # compact: the other steps share sheets
+        L.add(forward.steps_sheet(L, ts, letters))
     L.add(forward.summary_sheet(L))
     back = [t for t in range(L.T, 0, -1) if not (L.compact and not L.worked("backward", t))]
     for t in back:
         L.add(backward.back_sheet(L, t, letters))
-    if len(back) < L.T:
-        L.add(backward.backs_sheet(L, range(L.T - len(back), 0, -1), letters))
+    for ts in by_hundreds(range(L.T - len(back), 0, -1)):
+        L.add(backward.backs_sheet(L, ts, letters))
     L.add(backward.gradients_sheet(L, letters))
     L.add(gradcheck.sheet(L, letters))
     L.add(training.update_sheet(L, letters))
