@@ -1,4 +1,5 @@
 """Recompute workbooks with LibreOffice (headless, a throwaway profile that always recalculates)."""
+import contextlib
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ PROFILE_XCU = "\n".join([
     *(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
       for path, name, value in SETTINGS),
     "</oor:items>", ""])
+MAX_RUNS = 4       # LibreOffices at once, at most (each takes ~200 MB)
 INSTALL_HINT = ("LibreOffice is needed to recompute workbooks: install it with "
                 "'apt-get install libreoffice-calc-nogui' (Debian/Ubuntu) or from libreoffice.org")
 
@@ -48,13 +50,15 @@ def find_soffice():
 
 def convert(paths, outdir, to="xlsx", timeout=600):
     """Open each file in LibreOffice, recalculate everything, save as `to` into outdir (named after
-    the input's stem). One soffice call for all files: start-up is most of the cost."""
+    the input's stem). Few soffice calls for all files (start-up costs as much as two small books),
+    side by side on a machine with several cores."""
     outdir = Path(outdir)
-    result = _soffice(paths, outdir, to, timeout)
+    results = _soffice(paths, outdir, to, timeout)
     outputs = [_output(p, outdir, to) for p in paths]
     missing = [str(o) for o in outputs if not o.exists()]
     if missing:
-        raise RuntimeError(f"LibreOffice did not write {missing[0]}: {result.stderr.strip() or result.stdout.strip()}")
+        said = " ".join(r.stderr.strip() or r.stdout.strip() for r in results)
+        raise RuntimeError(f"LibreOffice did not write {missing[0]}: {said}")
     return outputs
 
 
@@ -65,11 +69,12 @@ def convert_each(paths, outdir, to="xlsx", timeout=600):
     outdir = Path(outdir)
     outputs, todo = [None] * len(paths), list(range(len(paths)))
     while todo:
+        runs = _share(todo)
         _soffice([paths[i] for i in todo], outdir, to, timeout)
         for i in todo:
             if _output(paths[i], outdir, to).exists():
                 outputs[i] = _output(paths[i], outdir, to)
-        todo = [i for i in todo if outputs[i] is None][1:]
+        todo = [i for run in runs for i in [i for i in run if outputs[i] is None][1:]]
     return outputs
 
 
@@ -77,14 +82,38 @@ def _output(path, outdir, to):
     return outdir / (Path(path).stem + "." + to.split(":")[0])
 
 
+def _share(items):
+    """`items` in consecutive runs, one per LibreOffice started side by side: a conversion keeps one
+    core busy, and a run of fewer than two files would spend more on starting than it saves."""
+    runs = max(1, min(os.cpu_count() or 1, MAX_RUNS, len(items) // 2))
+    size = -(-len(items) // runs)
+    return [items[k:k + size] for k in range(0, len(items), size)]
+
+
 def _soffice(paths, outdir, to, timeout):
+    """Convert `paths` with LibreOffices side by side (one profile each); their CompletedProcesses."""
     soffice = find_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="rnn-sheet-lo-") as profile:
-        user = Path(profile, "user")
-        user.mkdir()
-        (user / "registrymodifications.xcu").write_text(PROFILE_XCU)
-        cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", to, "--outdir", str(outdir), *map(str, paths)]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "HOME": profile})
+    with contextlib.ExitStack() as stack:
+        procs = []
+        for run in _share(list(paths)):
+            profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-sheet-lo-"))
+            user = Path(profile, "user")
+            user.mkdir()
+            (user / "registrymodifications.xcu").write_text(PROFILE_XCU)
+            cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", to, "--outdir", str(outdir), *map(str, run)]
+            procs.append(stack.enter_context(subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env={**os.environ, "HOME": profile})))
+        return [_finish(proc, timeout) for proc in procs]
+
+
+def _finish(proc, timeout):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
