@@ -6,7 +6,7 @@
 1. `rnn-sheet build hello --exercise --variants N` against one `rnn-sheet build hello --exercise`
    (each in a fresh interpreter, as a user runs them; the bar: within 30x).
 2. `rnn-sheet grade` of N filled-in exercises against LibreOffice recomputing the same N files alone
-   (recalc.convert, one soffice call; the bar: within 2x).
+   (recalc.convert, as grade runs it: one soffice per core; the bar: within 2x).
 Each figure is the best of --repeat runs.
 """
 import argparse
