@@ -15,9 +15,9 @@ from .training import network_bands, param_bands
 
 MESSAGES = ("OK", "unknown name", "out of range")
 GOOD = ("Good: below 1e-6, where backprop and the measured slope agree to six digits or more. The slope is "
-        "off by about eps² (1e-8 at eps = 1e-4) and by rounding (about 1e-12), so 1e-7 to 1e-10 is typical; "
-        "1e-2 or more means a wrong gradient. Near a zero gradient (below about 1e-8) rounding is all the "
-        "slope measures and the relative error says nothing: check another entry.")
+        "off by about eps² (1e-8 at eps = 1e-4) and by rounding (about 1e-12),",
+        "so 1e-7 to 1e-10 is typical; 1e-2 or more means a wrong gradient. Near a zero gradient (below about "
+        "1e-8) rounding is all the slope measures and the relative error says nothing: check another entry.")
 
 
 def _at(attr):

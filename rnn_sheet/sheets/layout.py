@@ -107,9 +107,10 @@ class SheetPlan:
         outline group under its title, so a reader can fold it away and keep the results."""
         first = self.row
         self.label(self.row, LABEL_COL, title, "band")
-        if note:
-            self.label(self.row + 1, LABEL_COL, note, "note")
-        top = self.row + (3 if note else 2)
+        lines = (note,) if isinstance(note, str) else note or ()      # a long note in lines that print
+        for k, line in enumerate(lines, 1):
+            self.label(self.row + k, LABEL_COL, line, "note")
+        top = self.row + 2 + len(lines)
         col, height = FIRST_COL, 1
         for part in parts:
             if isinstance(part, str):
