@@ -11,7 +11,7 @@ from .backward import b_hprev, b_x, gradient
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
-from .quantity import Heat, Quantity, Role, link, param_link
+from .quantity import Heat, Quantity, Role, backward_at, forward_at, link, param_link
 from .training import table, weights
 
 
@@ -30,14 +30,6 @@ def slope(gate, d, k):
 
 def symbol(gate):
     return "σ" if gate.activation == "sigmoid" else "tanh"
-
-
-def _hidden(name):
-    return lambda c, t: c.F.hidden[name][t - 1]
-
-
-def _back(name):
-    return lambda c, t: c.B.hidden[name][t - 1]
 
 
 def _contribution(name):
@@ -64,16 +56,16 @@ class GateSheets:
         self.Wx_link = param_link(f"{Wx}_link", Wx, f"A linked copy of {Wx} from Parameters.")
         self.Wh_link = param_link(f"{Wh}_link", Wh, f"A linked copy of {Wh} from Parameters.")
         self.b_link = param_link(f"{b}_link", b, f"A linked copy of {b} from Parameters.")
-        self.wx = Quantity(f"wx_{k}", _hidden(f"wx_{k}"), self._wx, f"{Wx} · x_t: the column of the input letter.",
+        self.wx = Quantity(f"wx_{k}", forward_at(f"wx_{k}"), self._wx, f"{Wx} · x_t: the column of the input letter.",
                            exercise=True)
-        self.wh = Quantity(f"wh_{k}", _hidden(f"wh_{k}"), self._wh, f"{Wh} · {self.rec_label} + {b}",
+        self.wh = Quantity(f"wh_{k}", forward_at(f"wh_{k}"), self._wh, f"{Wh} · {self.rec_label} + {b}",
                            exercise=True)
-        self.a = Quantity(f"a_{k}", _hidden(f"a_{k}"), self._a, f"a_{k} = {Wx} · x_t + {Wh} · {self.rec_label} + {b}")
-        self.act = Quantity(k, _hidden(k), self._act, f"{self.equation}: the {g.title}." + (
+        self.a = Quantity(f"a_{k}", forward_at(f"a_{k}"), self._a, f"a_{k} = {Wx} · x_t + {Wh} · {self.rec_label} + {b}")
+        self.act = Quantity(k, forward_at(k), self._act, f"{self.equation}: the {g.title}." + (
             " σ(a) = (1 + tanh(a/2)) / 2, between 0 and 1." if g.activation == "sigmoid" else ""), exercise=True)
         # Back t
-        self.b_act = link(f"b_{k}", k, f"{k}_t from the forward step sheet.", _hidden(k))
-        self.da = Quantity(f"da_{k}", _back(f"da_{k}"), self._da, f"da_{k} = d{k} ∘ " + (
+        self.b_act = link(f"b_{k}", k, f"{k}_t from the forward step sheet.", forward_at(k))
+        self.da = Quantity(f"da_{k}", backward_at(f"da_{k}"), self._da, f"da_{k} = d{k} ∘ " + (
             f"{k}_t ∘ (1 - {k}_t): back through σ" if g.activation == "sigmoid" else
             f"(1 - {k}_t²): back through tanh"), heat=Heat.DIVERGING, exercise=True)
         self.dWx_t = Quantity(f"d{Wx}_t", _contribution(Wx), self._dWx_t, f"d{Wx}_t = da_{k} · x_tᵀ",

@@ -13,7 +13,7 @@ from . import gates
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
-from .quantity import Heat, Quantity, Role, computed, link, param_link
+from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, link, param_link
 from .training import c_dY, c_WhyT
 
 GATES = [gates.GateSheets(g) for g in GRUCell.gates]
@@ -29,36 +29,28 @@ def detail_cells(V, H, cell):
     return gates.detail_cells(len(GATES), V, H)
 
 
-def _hidden(name):
-    return lambda c, t: c.F.hidden[name][t - 1]
-
-
-def _back(name):
-    return lambda c, t: c.B.hidden[name][t - 1]
-
-
 def parameter_bands(S, L, letters):
     gates.parameter_bands(S, L, letters, GATES)
 
 
 # --- Step t ---------------------------------------------------------------------------------------
 
-@computed("r_t ∘ h(t-1): the reset gate decides how much of the memory the candidate sees.", _hidden("rh"))
+@computed("r_t ∘ h(t-1): the reset gate decides how much of the memory the candidate sees.", forward_at("rh"))
 def rh(L, t, i, j):
     return f"{L[R.act, t].ref(i)}*{L[h_prev, t].ref(i)}"
 
 
-@computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", _hidden("zn"), exercise=True)
+@computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
 def zn(L, t, i, j):
     return f"(1-{L[Z.act, t].ref(i)})*{L[N.act, t].ref(i)}"
 
 
-@computed("z_t ∘ h(t-1): the old state kept, where z is near 1.", _hidden("zh"), exercise=True)
+@computed("z_t ∘ h(t-1): the old state kept, where z is near 1.", forward_at("zh"), exercise=True)
 def zh(L, t, i, j):
     return f"{L[Z.act, t].ref(i)}*{L[h_prev, t].ref(i)}"
 
 
-@computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", _hidden("h"),
+@computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
           exercise=True)
 def h(L, t, i, j):
     return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
@@ -81,12 +73,12 @@ def forward_bands(S, L, t, letters, full):
 
 # --- Back t ---------------------------------------------------------------------------------------
 
-b_rh = link("b_rh", "rh", "r_t ∘ h(t-1) from the forward step sheet.", _hidden("rh"))
+b_rh = link("b_rh", "rh", "r_t ∘ h(t-1) from the forward step sheet.", forward_at("rh"))
 b_Whn = param_link("b_Whn", "Whn", "Whn from Parameters (its transpose carries da_n back to r ∘ h(t-1)).")
 
 
 def _after(kind, note, formula, **kw):
-    return Quantity(kind, _back(kind), formula, note, heat=Heat.DIVERGING, **kw)
+    return Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING, **kw)
 
 
 d_n = _after("d_n", "dn_t = dh_t ∘ (1 - z_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}*(1-{L[Z.b_act, t].ref(i)})")
@@ -98,7 +90,7 @@ d_r = _after("d_r", "dr_t = d(r∘h)_t ∘ h(t-1)", lambda L, t, i, j: f"{L[d_rh
 
 
 @computed("dh_next = dh_t ∘ z_t + d(r∘h)_t ∘ r_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
-          _back("dh_next"))
+          backward_at("dh_next"))
 def dh_out(L, t, i, j):
     return (f"{L[dh, t].ref(i)}*{L[Z.b_act, t].ref(i)}+{L[d_rh, t].ref(i)}*{L[R.b_act, t].ref(i)}+"
             + gates.handed_back(L, [Z, R], t, i))

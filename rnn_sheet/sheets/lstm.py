@@ -13,7 +13,7 @@ from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .lessons import norm_of
-from .quantity import Heat, Quantity, Role, computed, link
+from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, link
 from .training import c_dY, c_WhyT
 
 GATES = [gates.GateSheets(g, {"bf": "bf: the forget gate's bias. It starts at 1, so f = σ(1) ≈ 0.73 lets memory "
@@ -31,14 +31,6 @@ def detail_cells(V, H, cell):
     return gates.detail_cells(len(GATES), V, H)
 
 
-def _hidden(name):
-    return lambda c, t: c.F.hidden[name][t - 1]
-
-
-def _back(name):
-    return lambda c, t: c.B.hidden[name][t - 1]
-
-
 def parameter_bands(S, L, letters):
     gates.parameter_bands(S, L, letters, GATES)
 
@@ -51,28 +43,28 @@ def c_prev(L, t, i, j):
     return None if t == 1 else L["c", t - 1].ref(i, 0)
 
 
-@computed("f_t ∘ c(t-1): what the forget gate keeps of the old cell state.", _hidden("fc"), exercise=True)
+@computed("f_t ∘ c(t-1): what the forget gate keeps of the old cell state.", forward_at("fc"), exercise=True)
 def fc(L, t, i, j):
     return f"{L[F.act, t].ref(i)}*{L[c_prev, t].ref(i)}"
 
 
-@computed("i_t ∘ g_t: what the input gate lets in of the candidate.", _hidden("ig"), exercise=True)
+@computed("i_t ∘ g_t: what the input gate lets in of the candidate.", forward_at("ig"), exercise=True)
 def ig(L, t, i, j):
     return f"{L[I.act, t].ref(i)}*{L[G.act, t].ref(i)}"
 
 
-@computed("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state, the LSTM's long-term memory.", _hidden("c"),
+@computed("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state, the LSTM's long-term memory.", forward_at("c"),
           exercise=True)
 def c(L, t, i, j):
     return f"{L[fc, t].ref(i)}+{L[ig, t].ref(i)}"
 
 
-@computed("tanh(c_t)", _hidden("tc"))
+@computed("tanh(c_t)", forward_at("tc"))
 def tc(L, t, i, j):
     return f"TANH({L[c, t].ref(i)})"
 
 
-@computed("h_t = o_t ∘ tanh(c_t): the output gate decides what of the memory the step shows.", _hidden("h"),
+@computed("h_t = o_t ∘ tanh(c_t): the output gate decides what of the memory the step shows.", forward_at("h"),
           exercise=True)
 def h(L, t, i, j):
     return f"{L[O.act, t].ref(i)}*{L[tc, t].ref(i)}"
@@ -98,7 +90,7 @@ def forward_bands(S, L, t, letters, full):
 
 b_cprev = link("b_cprev", "c_prev", "c(t-1) from the previous forward step (0 at the first step).",
                lambda c, t: c.F.previous("c")[t - 1])
-b_tc = link("b_tc", "tc", "tanh(c_t) from the forward step sheet.", _hidden("tc"))
+b_tc = link("b_tc", "tc", "tanh(c_t) from the forward step sheet.", forward_at("tc"))
 
 
 @computed("dc_next: the cell state's gradient handed back from step t+1 (0 after the last step).",
@@ -107,7 +99,7 @@ def dc_in(L, t, i, j):
     return None if t == L.T else L["dc_out", t + 1].ref(i)
 
 
-@computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: through h_t, and from step t+1.", _back("dc"),
+@computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: through h_t, and from step t+1.", backward_at("dc"),
           heat=Heat.DIVERGING, exercise=True)
 def dc(L, t, i, j):
     tc = L[b_tc, t].ref(i)
@@ -115,7 +107,7 @@ def dc(L, t, i, j):
 
 
 def _after(note, formula):
-    return lambda kind: Quantity(kind, _back(kind), formula, note, heat=Heat.DIVERGING)
+    return lambda kind: Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING)
 
 
 d_i = _after("di_t = dc_t ∘ g_t", lambda L, t, i, j: f"{L[dc, t].ref(i)}*{L[G.b_act, t].ref(i)}")("d_i")
@@ -124,12 +116,12 @@ d_o = _after("do_t = dh_t ∘ tanh(c_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}
 d_g = _after("dg_t = dc_t ∘ i_t", lambda L, t, i, j: f"{L[dc, t].ref(i)}*{L[I.b_act, t].ref(i)}")("d_g")
 
 
-@computed("dh_next = Σ_k Whkᵀ · da_k (k = i, f, o, g): handed back to step t-1.", _back("dh_next"))
+@computed("dh_next = Σ_k Whkᵀ · da_k (k = i, f, o, g): handed back to step t-1.", backward_at("dh_next"))
 def dh_out(L, t, i, j):
     return gates.handed_back(L, GATES, t, i)
 
 
-@computed("dc_next = f_t ∘ dc_t: handed back to step t-1 through the forget gate.", _back("dc_next"))
+@computed("dc_next = f_t ∘ dc_t: handed back to step t-1 through the forget gate.", backward_at("dc_next"))
 def dc_out(L, t, i, j):
     return f"{L[F.b_act, t].ref(i)}*{L[dc, t].ref(i)}"
 

@@ -118,6 +118,16 @@ def param_link(kind, param, note, **kw):
                     copy_of=param, **kw)
 
 
+def forward_at(name):
+    """The value of a cell's own forward quantity `name` (the engine's Forward.hidden) at step t."""
+    return lambda c, t: c.F.hidden[name][t - 1]
+
+
+def backward_at(name):
+    """The value of a cell's own backward quantity `name` (the engine's Backward.hidden) at step t."""
+    return lambda c, t: c.B.hidden[name][t - 1]
+
+
 def column(values):
     """Values (letters, say) as a one-column block."""
     return np.asarray(list(values), dtype=object).reshape(-1, 1)

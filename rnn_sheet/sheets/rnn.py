@@ -20,7 +20,7 @@ from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X, norm_of, norms
 from .parameters import weight
-from .quantity import Heat, Quantity, Role, computed, param_link
+from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, param_link
 from .training import c_dY, c_WhyT, c_X, table, weights
 
 labels = {"bh": "bias"}             # the notes call bh "bias" (the article's word)
@@ -39,14 +39,6 @@ def detail_cells(V, H, cell):
     """Cells of per-step matrix copies and gradient contributions a detailed step holds."""
     whh = math.prod(cell.param_shapes(V, H)["Whh"])
     return 4 * H * V + 3 * whh + H * V
-
-
-def _hidden(name):
-    return lambda c, t: c.F.hidden[name][t - 1]
-
-
-def _back(name):
-    return lambda c, t: c.B.hidden[name][t - 1]
 
 
 def _contribution(name):
@@ -78,13 +70,13 @@ Whh_link = param_link("Whh_link", "Whh", "A linked copy of Whh from Parameters."
 bh_link = param_link("bh_link", "bh", "A linked copy of the bias from Parameters.")
 
 
-@computed("Wxh · x_t: row i of Wxh times x_t, which picks the column of the input letter.", _hidden("wx"),
+@computed("Wxh · x_t: row i of Wxh times x_t, which picks the column of the input letter.", forward_at("wx"),
           exercise=True)
 def wx(L, t, i, j):
     return f"MMULT({L[Wxh_link, t].row_range(i)},{L[x, t].range()})"
 
 
-@computed("Whh · h(t-1) + bias: what the network remembers from the previous steps.", _hidden("wh"),
+@computed("Whh · h(t-1) + bias: what the network remembers from the previous steps.", forward_at("wh"),
           exercise=True)
 def wh(L, t, i, j):
     w, hp, b = L[Whh_link, t], L[h_prev, t], L[bh_link, t]
@@ -93,12 +85,12 @@ def wh(L, t, i, j):
     return f"MMULT({w.row_range(i)},{hp.range()})+{b.ref(i)}"
 
 
-@computed("a_t = Wxh · x_t + Whh · h(t-1) + bias", _hidden("a"))
+@computed("a_t = Wxh · x_t + Whh · h(t-1) + bias", forward_at("a"))
 def a(L, t, i, j):
     return f"{L[wx, t].ref(i)}+{L[wh, t].ref(i)}"
 
 
-@computed("h_t = tanh(a_t) = tanh(Wxh · x_t + Whh · h(t-1) + bias), between -1 and 1.", _hidden("h"),
+@computed("h_t = tanh(a_t) = tanh(Wxh · x_t + Whh · h(t-1) + bias), between -1 and 1.", forward_at("h"),
           exercise=True)
 def h(L, t, i, j):
     return f"TANH({L[a, t].ref(i)})"
@@ -128,7 +120,7 @@ def forward_bands(S, L, t, letters, full):
 b_Whh = param_link("b_Whh", "Whh", "Whh from Parameters (its transpose carries the error to the step before).")
 
 
-@computed("da_t = (1 - h_t²) ∘ dh_t: back through tanh, since tanh'(a) = 1 - tanh(a)².", _back("da"),
+@computed("da_t = (1 - h_t²) ∘ dh_t: back through tanh, since tanh'(a) = 1 - tanh(a)².", backward_at("da"),
           heat=Heat.DIVERGING, exercise=True)
 def da(L, t, i, j):
     h = L[b_h, t].ref(i)
@@ -154,7 +146,7 @@ def dbh_t(L, t, i, j):
     return f"SUM({L[da, t].range()})" if scalar(L) else L[da, t].ref(i)
 
 
-@computed("dh_next = Whhᵀ · da_t: handed back to step t-1.", _back("dh_next"))
+@computed("dh_next = Whhᵀ · da_t: handed back to step t-1.", backward_at("dh_next"))
 def dh_out(L, t, i, j):
     if scalar(L):
         return f"{L[b_Whh, t].ref()}*{L[da, t].ref(i)}"
