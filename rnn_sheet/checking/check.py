@@ -6,7 +6,6 @@ engine computes from the weights, letters and settings found in the file itself:
 builder caches, from the same declarations (sheets.named_values).
 """
 import math
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -35,13 +34,8 @@ def check_many(paths, tol=1e-9):
     """Check several workbooks with one LibreOffice start (most of the cost of a check)."""
     books = [open_workbook(p) for p in paths]
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-check-") as tmp:
-        # Copies with distinct names: LibreOffice names its output after the input's stem.
-        copies = []
-        for i, book in enumerate(books):
-            copies.append(Path(tmp, f"in{i}{book.path.suffix.lower()}"))
-            shutil.copyfile(book.path, copies[-1])
         try:
-            outs = recalc.convert(copies, Path(tmp, "out"))
+            outs = recalc.recompute_copies([book.path for book in books], tmp)
         except recalc.LibreOfficeMissing:
             raise InputError(recalc.INSTALL_HINT) from None
         except subprocess.TimeoutExpired:

@@ -11,7 +11,6 @@ input from a wrong answer.
 import csv
 import io
 import math
-import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -75,12 +74,8 @@ def grade_many(paths, tol=TOLERANCE):
     if not todo:
         return results
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-grade-") as tmp:
-        copies = []
-        for n, i in enumerate(todo):
-            copies.append(Path(tmp, f"in{n}{Path(paths[i]).suffix.lower()}"))
-            shutil.copyfile(paths[i], copies[-1])
         try:
-            outs = recalc.convert_each(copies, Path(tmp, "out"))
+            outs = recalc.recompute_copies([paths[i] for i in todo], tmp, each=True)
         except recalc.LibreOfficeMissing:
             raise InputError(recalc.INSTALL_HINT) from None
         except subprocess.TimeoutExpired:

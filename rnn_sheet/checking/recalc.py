@@ -78,6 +78,17 @@ def convert_each(paths, outdir, to="xlsx", timeout=600):
     return outputs
 
 
+def recompute_copies(paths, folder, each=False):
+    """Recompute copies of `paths` made in `folder` under distinct names (LibreOffice names each output
+    after its input's stem, and submissions often share one): convert's outputs, or with `each`
+    convert_each's (None for a file LibreOffice cannot open)."""
+    copies = []
+    for k, path in enumerate(paths):
+        copies.append(Path(folder, f"in{k}{Path(path).suffix.lower()}"))
+        shutil.copyfile(path, copies[-1])
+    return (convert_each if each else convert)(copies, Path(folder, "out"))
+
+
 def _output(path, outdir, to):
     return outdir / (Path(path).stem + "." + to.split(":")[0])
 
