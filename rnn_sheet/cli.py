@@ -133,12 +133,16 @@ def templates():
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--tol", type=float, default=1e-9, show_default=True,
               help="Largest difference allowed (absolute below 1, relative above).")
-def check(file, tol):
-    """Recompute FILE (.xlsx or .ods) with LibreOffice; compare with its cached values and the engine.
+@click.option("--engine", type=click.Choice(["libreoffice", "gnumeric"]), default="libreoffice", show_default=True,
+              help="The program that recomputes: Gnumeric is stricter about arrays in a plain cell, as "
+                   "older Excel is.")
+def check(file, tol, engine):
+    """Recompute FILE (.xlsx or .ods) with LibreOffice (or Gnumeric); compare with its cached values and
+    the engine.
 
     Exit status 0 when everything agrees, 1 when something does not, 2 when FILE cannot be checked."""
     from .checking.check import check as check_workbook      # openpyxl and friends: only for this command
-    report = check_workbook(file, tol)
+    report = check_workbook(file, tol, engine)
     for line in report.lines():
         click.echo(line)
     sys.exit(0 if report.ok else 1)

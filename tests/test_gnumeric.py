@@ -8,11 +8,15 @@ import subprocess
 
 import pytest
 
+from conftest import run_cli
 from rnn_sheet.build import jobs
 from rnn_sheet.checking.compare import compare
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets import build
+from rnn_sheet.writers.ods import write_ods
 from rnn_sheet.writers.xlsx import write_xlsx
+from test_check import tamper
+from test_cli import assert_one_line_error
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.gnumeric,
               pytest.mark.filterwarnings("ignore:Workbook contains no default style")]    # Gnumeric's files
@@ -64,3 +68,22 @@ def test_gnumeric_recomputes_every_formula_to_its_cached_value(recomputed, key):
     assert report.errors == [], report.errors[:5]
     assert report.mismatches == [], report.mismatches[:5]
     assert report.formulas > 400
+
+
+def test_check_with_gnumeric_as_the_engine(tmp_path):
+    """`rnn-sheet check --engine gnumeric`: a good book agrees, a tampered formula is named, and an .ods
+    (whose Gnumeric copy openpyxl cannot read back) is refused in one line."""
+    require_gnumeric()
+    built = build(make_scenario("hello"))
+    good, bad, ods = tmp_path / "good.xlsx", tmp_path / "bad.xlsx", tmp_path / "good.ods"
+    write_xlsx(built.book, good)
+    tampered, cell = tamper(built)
+    write_xlsx(tampered, bad)
+    write_ods(built.book, ods)
+    r = run_cli("check", good, "--engine", "gnumeric")
+    assert r.returncode == 0 and r.stderr == "", r.stdout + r.stderr
+    assert "formula cells recomputed by Gnumeric" in r.stdout
+    assert r.stdout.splitlines()[-1] == "OK: cached values, Gnumeric and the engine agree"
+    r = run_cli("check", bad, "--engine", "gnumeric")
+    assert r.returncode == 1 and cell in r.stdout and "FAILED" in r.stdout
+    assert_one_line_error(run_cli("check", ods, "--engine", "gnumeric"), "--engine gnumeric checks .xlsx")

@@ -8,6 +8,7 @@ builder caches, from the same declarations (sheets.named_values).
 import math
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,24 +27,29 @@ from .read import block_values, cell_name, read_workbook
 REQUIRED = ("lr", "vocab", "word", "loss")
 
 
-def check(path, tol=1e-9):
-    return check_many([path], tol)[0]
+def check(path, tol=1e-9, engine="libreoffice"):
+    return check_many([path], tol, engine)[0]
 
 
-def check_many(paths, tol=1e-9):
-    """Check several workbooks with one LibreOffice start (most of the cost of a check)."""
+def check_many(paths, tol=1e-9, engine="libreoffice"):
+    """Check several workbooks with one LibreOffice start (most of the cost of a check), or with
+    Gnumeric (recalc.ENGINES)."""
     books = [open_workbook(p) for p in paths]
+    program = recalc.ENGINES[engine]
+    if engine == "gnumeric" and any(book.path.suffix.lower() == ".ods" for book in books):
+        # Gnumeric's .xlsx of an .ods carries notes without authors, which openpyxl cannot read back.
+        raise InputError("--engine gnumeric checks .xlsx files; check an .ods with LibreOffice")
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-check-") as tmp:
         try:
-            outs = recalc.recompute_copies([book.path for book in books], tmp)
-        except recalc.LibreOfficeMissing:
-            raise InputError(recalc.INSTALL_HINT) from None
+            outs = recalc.recompute_copies([book.path for book in books], tmp, engine=engine)
+        except recalc.EngineMissing as e:
+            raise InputError(str(e)) from None
         except subprocess.TimeoutExpired:
-            raise InputError("LibreOffice did not finish recomputing in time") from None
+            raise InputError(f"{program} did not finish recomputing in time") from None
         except RuntimeError:
-            raise InputError(f"LibreOffice could not open {paths[0] if len(paths) == 1 else 'a file'}"
+            raise InputError(f"{program} could not open {paths[0] if len(paths) == 1 else 'a file'}"
                              " as a spreadsheet") from None
-        return [compare(book, out, tol) for book, out in zip(books, outs)]
+        return [compare(book, out, tol, program) for book, out in zip(books, outs)]
 
 
 def open_workbook(path):
@@ -66,9 +72,15 @@ def open_workbook(path):
     return book
 
 
-def compare(book, recomputed, tol=1e-9):
-    wb = openpyxl.load_workbook(recomputed, data_only=True)
+def compare(book, recomputed, tol=1e-9, program="LibreOffice"):
+    with warnings.catch_warnings():     # Gnumeric's files have no default style; openpyxl adds its own
+        warnings.filterwarnings("ignore", "Workbook contains no default style")
+        try:
+            wb = openpyxl.load_workbook(recomputed, data_only=True)
+        except Exception as e:  # noqa: BLE001 - any reader failure is the same answer for the user
+            raise InputError(f"{program}'s recomputed copy of {book.path} cannot be read back ({e})") from None
     rep = compare_cached(book, wb, tol)
+    rep.program = program
     named = {}
     for n, block in book.names.items():
         try:

@@ -24,13 +24,14 @@ class Report:
     engine_mismatches: list = field(default_factory=list)   # (cell, name, engine, recomputed)
     errors: list = field(default_factory=list)              # (cell, error text)
     problems: list = field(default_factory=list)            # why the engine could not be compared
+    program: str = "LibreOffice"                            # the spreadsheet program that recomputed
 
     @property
     def ok(self):
         return not (self.mismatches or self.engine_mismatches or self.errors or self.problems)
 
     def lines(self, limit=10):
-        out = [f"{self.path}: {self.formulas} formula cells recomputed by LibreOffice",
+        out = [f"{self.path}: {self.formulas} formula cells recomputed by {self.program}",
                f"  recomputed vs cached: max difference {self.max_cached_diff:.3g}"
                + (f" at {self.worst_cached}" if self.worst_cached else ""),
                f"  recomputed vs engine: max difference {self.max_engine_diff:.3g}"
@@ -44,7 +45,7 @@ class Report:
         hidden = sum(max(0, len(x) - limit) for x in (self.errors, self.mismatches, self.engine_mismatches))
         if hidden:
             out.append(f"  ... and {hidden} more")
-        out.append("OK: cached values, LibreOffice and the engine agree" if self.ok else
+        out.append(f"OK: cached values, {self.program} and the engine agree" if self.ok else
                    "FAILED: the workbook does not agree with itself")
         return out
 

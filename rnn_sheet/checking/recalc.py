@@ -32,7 +32,16 @@ INSTALL_HINT = ("LibreOffice is needed to recompute workbooks: install it with "
                 "'apt-get install libreoffice-calc-nogui' (Debian/Ubuntu) or from libreoffice.org")
 
 
-class LibreOfficeMissing(RuntimeError):
+GNUMERIC_HINT = ("Gnumeric is needed to recompute with --engine gnumeric: install it with "
+                 "'apt-get install --no-install-recommends gnumeric' (Debian/Ubuntu)")
+ENGINES = {"libreoffice": "LibreOffice", "gnumeric": "Gnumeric"}
+
+
+class EngineMissing(RuntimeError):
+    """The spreadsheet program asked for is not installed; the message says how to install it."""
+
+
+class LibreOfficeMissing(EngineMissing):
     pass
 
 
@@ -78,15 +87,32 @@ def convert_each(paths, outdir, to="xlsx", timeout=600):
     return outputs
 
 
-def recompute_copies(paths, folder, each=False):
+def convert_gnumeric(paths, outdir, timeout=600):
+    """As convert, with Gnumeric (`ssconvert --recalc`) as the engine: stricter than LibreOffice about
+    arrays in a plain cell, as older Excel is. Each file is saved as .xlsx into outdir."""
+    ssconvert = shutil.which("ssconvert")
+    if ssconvert is None:
+        raise EngineMissing(GNUMERIC_HINT)
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    outputs = [_output(p, Path(outdir), "xlsx") for p in paths]
+    for path, out in zip(paths, outputs):
+        r = subprocess.run([ssconvert, "--recalc", str(path), str(out)], capture_output=True, text=True,
+                           timeout=timeout)
+        if r.returncode or not out.exists():
+            raise RuntimeError(f"Gnumeric did not write {out}: {r.stderr.strip() or r.stdout.strip()}")
+    return outputs
+
+
+def recompute_copies(paths, folder, each=False, engine="libreoffice"):
     """Recompute copies of `paths` made in `folder` under distinct names (LibreOffice names each output
     after its input's stem, and submissions often share one): convert's outputs, or with `each`
-    convert_each's (None for a file LibreOffice cannot open)."""
+    convert_each's (None for a file LibreOffice cannot open); `engine` "gnumeric": convert_gnumeric's."""
     copies = []
     for k, path in enumerate(paths):
         copies.append(Path(folder, f"in{k}{Path(path).suffix.lower()}"))
         shutil.copyfile(path, copies[-1])
-    return (convert_each if each else convert)(copies, Path(folder, "out"))
+    convert_with = convert_gnumeric if engine == "gnumeric" else convert_each if each else convert
+    return convert_with(copies, Path(folder, "out"))
 
 
 def _output(path, outdir, to):
