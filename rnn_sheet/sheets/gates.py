@@ -60,7 +60,8 @@ class GateSheets:
                            exercise=True)
         self.wh = Quantity(f"wh_{k}", forward_at(f"wh_{k}"), self._wh, f"{Wh} · {self.rec_label} + {b}",
                            exercise=True)
-        self.a = Quantity(f"a_{k}", forward_at(f"a_{k}"), self._a, f"a_{k} = {Wx} · x_t + {Wh} · {self.rec_label} + {b}")
+        self.a = Quantity(f"a_{k}", forward_at(f"a_{k}"), self._a,
+                          f"a_{k} = {Wx} · x_t + {Wh} · {self.rec_label} + {b}")
         self.act = Quantity(k, forward_at(k), self._act, f"{self.equation}: the {g.title}." + (
             " σ(a) = (1 + tanh(a/2)) / 2, between 0 and 1." if g.activation == "sigmoid" else ""), exercise=True)
         # Back t
