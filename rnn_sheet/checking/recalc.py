@@ -74,7 +74,7 @@ def convert(paths, outdir, to="xlsx", timeout=600):
 def convert_each(paths, outdir, to="xlsx", timeout=600):
     """As convert, but a file LibreOffice cannot open gives None in its place and the others are
     still converted. LibreOffice converts in order, so when a run stops short (a file brought it
-    down), the first file without an output is left out and the rest are tried again."""
+    down), that run's first file without an output is left out and the rest are tried again."""
     outdir = Path(outdir)
     outputs, todo = [None] * len(paths), list(range(len(paths)))
     while todo:
