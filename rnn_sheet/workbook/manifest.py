@@ -20,6 +20,6 @@ def blank_key(name):
 
 def block_label(sheet, t, caption):
     """How a blank is named to a person: "Step 2: h_t", or with its step where several steps share
-    the sheet (a compact workbook's "Steps 3-300, step 5: h_t")."""
+    the sheet (a compact workbook's "Steps 3-100, step 5: h_t")."""
     where = sheet if sheet.rsplit(" ", 1)[-1] == str(t) else f"{sheet}, step {t}"
     return f"{where}: {caption.split(' = ')[0]}"
