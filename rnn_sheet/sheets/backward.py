@@ -4,10 +4,8 @@ output weights' contributions, and dh_t = Whyᵀ·dy_t + dh_next; the cell's she
 rest (from dh_t back to dh_next and its own parameters' contributions)."""
 from functools import cache
 
-import numpy as np
-
 from .layout import Part, SheetPlan, shown, steps, units
-from .quantity import Heat, Quantity, Role, computed, link, param_link
+from .quantity import Heat, Quantity, Role, after_zero_row, computed, link, param_link
 
 
 def _step(attr, source="F"):
@@ -122,7 +120,7 @@ def g_DY(L, t, s, i):
 
 
 @computed("h_t, one row per time step (row 0: h_0 = 0).",
-          lambda c, t: np.vstack([np.zeros((1, c.sc.H)), c.F.h]))
+          lambda c, t: after_zero_row(c.F.h))
 def g_H(L, t, r, i):
     return None if r == 0 else L["h", r].ref(i, 0)
 

@@ -4,14 +4,12 @@ dWxh_t, the da tables): lookups go by kind, so they read this family's own a, h 
 differs is declared here: the sum without Whh·h(t-1), a hidden state that remembers nothing, and
 nothing handed back to step t-1. The hooks are those rnn.py lists.
 """
-import numpy as np
-
 from . import rnn
 from .backward import b_x, gradient
 from .forward import x
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X
-from .quantity import Heat, Quantity, Role, computed
+from .quantity import Heat, Quantity, Role, after_zero_row, computed
 from .training import c_dY, c_WhyT, c_X, table, weights
 
 labels = {}
@@ -106,12 +104,8 @@ def hidden_row(W, X, r, i):
     return f"TANH(SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{W('bh').ref(i)})"
 
 
-def _with_h0(h):
-    return np.vstack([np.zeros((1, h.shape[1])), h])
-
-
 @computed("h_t = tanh(Wxh · x_t + bh), one row per step; row 0 is h_0 = 0, which nothing reads.",
-          lambda c, s: _with_h0(c.record(s).fwd.h))
+          lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
     return None if r == 0 else hidden_row(weights(L, slot), table(L, c_X, slot), r, i)
 
@@ -151,7 +145,7 @@ def network_back_bands(S, L, slot, title):
         Part(rnn.c_dA, slot, "da_t = (1-h_t²)·dh_t", T, H, labels, units(H))])
 
 
-@computed("h = tanh(Wxh · x + bh); row 0 is h_0 = 0, which nothing reads.", lambda c, t: _with_h0(c.generated.h))
+@computed("h = tanh(Wxh · x + bh); row 0 is h_0 = 0, which nothing reads.", lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
     return None if r == 0 else hidden_row(final_weights(L), L[gen_X], r, i)
 

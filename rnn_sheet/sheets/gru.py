@@ -6,14 +6,12 @@
            contributions, and dh_next handed to step t-1
 The hooks are those rnn.py lists; the kinds the shared sheets read are h, dh_out, c_H and gen_H.
 """
-import numpy as np
-
 from ..model.cells import GRUCell
 from . import gates
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
-from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, link, param_link
+from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, link, param_link
 from .training import c_dY, c_WhyT
 
 GATES = [gates.GateSheets(g) for g in GRUCell.gates]
@@ -142,10 +140,6 @@ def sum_over_time(L, name, i, j, tables):
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
 
-def _with_zero(v):
-    return np.vstack([np.zeros((1, v.shape[1])), v])
-
-
 def rh_row(Rt, Ht, r, i):
     """r ∘ h' of step r+1: the reset gate's row r against the hidden table's row r (h_r, row 0: h_0)."""
     return f"{Rt.ref(r, i)}*{Ht.ref(r, i)}"
@@ -162,7 +156,7 @@ def c_RH(L, slot, t, i):
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1), one row per step; row 0 is h_0 = 0.",
-          lambda c, s: _with_zero(c.record(s).fwd.h))
+          lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
     return None if r == 0 else h_row(L[Z.c_act, slot], L[N.c_act, slot], L[c_H, slot], r, i)
 
@@ -236,7 +230,7 @@ def gen_RH(L, t, g, i):
     return rh_row(L[R.gen_act], L[gen_H], g, i)
 
 
-@computed("h = (1 - z) ∘ n + z ∘ h_prev; row 0 is h_0 = 0.", lambda c, t: _with_zero(c.generated.h))
+@computed("h = (1 - z) ∘ n + z ∘ h_prev; row 0 is h_0 = 0.", lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
     return None if r == 0 else h_row(L[Z.gen_act], L[N.gen_act], L[gen_H], r, i)
 

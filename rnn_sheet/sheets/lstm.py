@@ -13,7 +13,7 @@ from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .lessons import norm_of
-from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, link
+from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, link
 from .training import c_dY, c_WhyT
 
 GATES = [gates.GateSheets(g, {"bf": "bf: the forget gate's bias. It starts at 1, so f = σ(1) ≈ 0.73 lets memory "
@@ -169,10 +169,6 @@ def sum_over_time(L, name, i, j, tables):
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
 
-def _with_zero(v):
-    return np.vstack([np.zeros((1, v.shape[1])), v])
-
-
 def state_rows(C, tables, r, i, which):
     """Row r >= 1 of the cell state (c) or hidden state (h) table, whose row 0 is the zero state; the
     gate tables (tables[k]) have one row per step."""
@@ -187,12 +183,13 @@ def _network(L, slot):
 
 
 @computed("c_t = f_t ∘ c(t-1) + i_t ∘ g_t, one row per step; row 0 is c_0 = 0.",
-          lambda c, s: _with_zero(c.record(s).fwd.hidden["c"]))
+          lambda c, s: after_zero_row(c.record(s).fwd.hidden["c"]))
 def c_C(L, slot, r, i):
     return None if r == 0 else state_rows(L[c_C, slot], _network(L, slot), r, i, "c")
 
 
-@computed("h_t = o_t ∘ tanh(c_t), one row per step; row 0 is h_0 = 0.", lambda c, s: _with_zero(c.record(s).fwd.h))
+@computed("h_t = o_t ∘ tanh(c_t), one row per step; row 0 is h_0 = 0.",
+          lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
     return None if r == 0 else state_rows(L[c_C, slot], _network(L, slot), r, i, "h")
 
@@ -272,12 +269,12 @@ def _gen(L):
     return {g.k: L[g.gen_act] for g in GATES}
 
 
-@computed("c = f ∘ c_prev + i ∘ g; row 0 is c_0 = 0.", lambda c, t: _with_zero(c.generated.hidden["c"]))
+@computed("c = f ∘ c_prev + i ∘ g; row 0 is c_0 = 0.", lambda c, t: after_zero_row(c.generated.hidden["c"]))
 def gen_C(L, t, r, i):
     return None if r == 0 else state_rows(L[gen_C], _gen(L), r, i, "c")
 
 
-@computed("h = o ∘ tanh(c); row 0 is h_0 = 0.", lambda c, t: _with_zero(c.generated.h))
+@computed("h = o ∘ tanh(c); row 0 is h_0 = 0.", lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
     return None if r == 0 else state_rows(L[gen_C], _gen(L), r, i, "h")
 

@@ -128,6 +128,11 @@ def backward_at(name):
     return lambda c, t: c.B.hidden[name][t - 1]
 
 
+def after_zero_row(table):
+    """A time-major table (a row per step) under a row of zeros: row 0 is the zero state before step 1."""
+    return np.vstack([np.zeros((1, table.shape[1])), table])
+
+
 def column(values):
     """Values (letters, say) as a one-column block."""
     return np.asarray(list(values), dtype=object).reshape(-1, 1)

@@ -13,14 +13,12 @@ to step t-1), c_H (network blocks), gen_H (Generate), and the tables its sum_ove
 """
 import math
 
-import numpy as np
-
 from .backward import b_h, b_hprev, b_x, dh, gradient
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X, norm_of, norms
 from .parameters import weight
-from .quantity import Heat, Quantity, Role, backward_at, computed, forward_at, param_link
+from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, param_link
 from .training import c_dY, c_WhyT, c_X, table, weights
 
 labels = {"bh": "bias"}             # the notes call bh "bias" (the article's word)
@@ -226,12 +224,8 @@ def hidden_row(L, H, X, W, r, i):
     return f"TANH(SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{rec})"
 
 
-def _with_h0(h):
-    return np.vstack([np.zeros((1, h.shape[1])), h])
-
-
 @computed("h_t = tanh(Wxh · x_t + Whh · h(t-1) + bias), one row per step; row 0 is h_0 = 0.",
-          lambda c, s: _with_h0(c.record(s).fwd.h))
+          lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
     if r == 0:
         return None
@@ -294,7 +288,7 @@ def network_back_bands(S, L, slot, title):
         Part(c_dA, slot, "da_t = (1-h_t²)·dh_t", T, H, labels, units(H))])
 
 
-@computed("h = tanh(Wxh · x + Whh · h_prev + bias); row 0 is h_0 = 0.", lambda c, t: _with_h0(c.generated.h))
+@computed("h = tanh(Wxh · x + Whh · h_prev + bias); row 0 is h_0 = 0.", lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
     if r == 0:
         return None
