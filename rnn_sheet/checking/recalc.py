@@ -62,7 +62,7 @@ def convert(paths, outdir, to="xlsx", timeout=600):
     the input's stem). Few soffice calls for all files (start-up costs as much as two small books),
     side by side on a machine with several cores."""
     outdir = Path(outdir)
-    results = _soffice(paths, outdir, to, timeout)
+    results = _soffice(_share(list(paths)), outdir, to, timeout)
     outputs = [_output(p, outdir, to) for p in paths]
     missing = [str(o) for o in outputs if not o.exists()]
     if missing:
@@ -79,7 +79,7 @@ def convert_each(paths, outdir, to="xlsx", timeout=600):
     outputs, todo = [None] * len(paths), list(range(len(paths)))
     while todo:
         runs = _share(todo)
-        _soffice([paths[i] for i in todo], outdir, to, timeout)
+        _soffice([[paths[i] for i in run] for run in runs], outdir, to, timeout)
         for i in todo:
             if _output(paths[i], outdir, to).exists():
                 outputs[i] = _output(paths[i], outdir, to)
@@ -127,13 +127,14 @@ def _share(items):
     return [items[k:k + size] for k in range(0, len(items), size)]
 
 
-def _soffice(paths, outdir, to, timeout):
-    """Convert `paths` with LibreOffices side by side (one profile each); their CompletedProcesses."""
+def _soffice(runs, outdir, to, timeout):
+    """Convert each run of paths with its own LibreOffice, side by side (one profile each); their
+    CompletedProcesses."""
     soffice = find_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         procs = []
-        for run in _share(list(paths)):
+        for run in runs:
             profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-sheet-lo-"))
             user = Path(profile, "user")
             user.mkdir()
