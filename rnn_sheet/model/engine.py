@@ -23,6 +23,7 @@ class Forward:
     p: np.ndarray        # T x V
     losses: np.ndarray   # T      (zero where the step does not count)
     counted: np.ndarray  # T bool, steps whose output enters the loss
+    start: dict = None   # the state before step 1 by name (None: the zero state); a text's chunks carry it
 
     @property
     def h(self):
@@ -37,13 +38,15 @@ class Forward:
         return self.p.argmax(axis=1)
 
     def previous(self, name="h"):
-        """T x ... : state `name` before each step (the zero state before the first)."""
+        """T x ... : state `name` before each step (the start state before the first)."""
         s = self.hidden[name]
-        return np.vstack([np.zeros((1, s.shape[1])), s[:-1]])
+        return np.vstack([self.state(name, 0)[None], s[:-1]])
 
     def state(self, name, t):
-        """State `name` after step t (1-based; step 0 is the zero state)."""
-        return self.hidden[name][t - 1] if t else np.zeros(self.hidden[name].shape[1])
+        """State `name` after step t (1-based; step 0 is the start state, zero unless carried)."""
+        if t:
+            return self.hidden[name][t - 1]
+        return self.start[name] if self.start else np.zeros(self.hidden[name].shape[1])
 
 
 def softmax(y):
@@ -61,12 +64,14 @@ def _stack(rows):
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
-def forward(P, inputs, targets, loss_mode="all"):
+def forward(P, inputs, targets, loss_mode="all", start=None):
+    """start: the state before the first step by name (a text's chunk carries the one before it);
+    None is the zero state."""
     cell, V, H = P.cell, P.V, P.H
     T = len(inputs)
     x, target = one_hot(inputs, V), one_hot(targets, V)
     y, p = np.zeros((T, V)), np.zeros((T, V))
-    steps, prev = [], cell.zero_state(H)
+    steps, prev = [], dict(start) if start else cell.zero_state(H)
     for t in range(T):
         prev = cell.step(P, x[t], prev)
         steps.append(prev)
@@ -77,7 +82,7 @@ def forward(P, inputs, targets, loss_mode="all"):
     m = y.max(axis=1)
     log_sum = np.log(np.exp(y - m[:, None]).sum(axis=1)) + m
     losses = np.where(counted, log_sum - (y * target).sum(axis=1), 0.0)
-    return Forward(x, target, _stack(steps), y, p, losses, counted)
+    return Forward(x, target, _stack(steps), y, p, losses, counted, dict(start) if start else None)
 
 
 @dataclass
