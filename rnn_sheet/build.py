@@ -117,28 +117,30 @@ def write_class_set(sc, formats, out, exercise, n, seed, progress=None):
     format, and NAME-variants.csv listing them; returns the paths written."""
     stem, folder = sc.template or safe_stem(sc.word), Path(out or "output")
     width, written, rows = len(str(n)), [], []
-    for k in range(1, n + 1):
-        built = build(variant(sc, seed + k))
-        done = [write(job) for job in jobs(built, formats, output_paths(f"{stem}-v{k:0{width}d}", formats,
-                                                                        folder), exercise)]
-        written += done
-        rows.append([f"{k:0{width}d}", seed + k, ";".join(p.name for p in done[0::2]),
-                     ";".join(p.name for p in done[1::2]), fingerprint(built.context.sc)])
-        if progress:
-            progress(k, n)
-    import csv      # only for a class set: not at every start-up
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(
-        [["variant", "seed", "exercise_file", "answer_file", "fingerprint"], *rows])
-    text = buf.getvalue()
-    written.append(write_atomically(folder / f"{stem}-variants.csv",
-                                    lambda tmp: Path(tmp).write_text(text, encoding="utf-8")))
+    with Staged() as staged:        # the whole set, or nothing
+        for k in range(1, n + 1):
+            built = build(variant(sc, seed + k))
+            done = [write(job, staged) for job in jobs(built, formats, output_paths(
+                f"{stem}-v{k:0{width}d}", formats, folder), exercise)]
+            written += done
+            rows.append([f"{k:0{width}d}", seed + k, ";".join(p.name for p in done[0::2]),
+                         ";".join(p.name for p in done[1::2]), fingerprint(built.context.sc)])
+            if progress:
+                progress(k, n)
+        import csv      # only for a class set: not at every start-up
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(
+            [["variant", "seed", "exercise_file", "answer_file", "fingerprint"], *rows])
+        text = buf.getvalue()
+        written.append(staged.add(folder / f"{stem}-variants.csv",
+                                  lambda tmp: Path(tmp).write_text(text, encoding="utf-8")))
     return written
 
 
-def write(job, progress=None):
+def write(job, staged, progress=None):
+    """Write a Job's file into `staged` (a Staged: it takes its place when the Staged is left)."""
     with _no_cycle_collection():
-        return write_atomically(job.path, lambda tmp: WRITERS[job.format](job.book, tmp, progress=progress))
+        return staged.add(job.path, lambda tmp: WRITERS[job.format](job.book, tmp, progress=progress))
 
 
 @contextlib.contextmanager
@@ -157,30 +159,73 @@ def _no_cycle_collection():
 
 def write_atomically(path, write_to):
     """write_to(tmp_path) fills a temporary file beside path, which then replaces path in one step."""
-    path = Path(path)
-    made = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
-    except OSError as e:
-        raise InputError(f"cannot write to {path.parent}: {e.strerror}") from None
-    done = False
-    try:
-        write_to(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        done = True
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if not done:        # a refusal found while writing (sheets render then) leaves nothing behind
-            for folder in made:
+    with Staged() as staged:
+        staged.add(path, write_to)
+    return Path(path)
+
+
+class Staged:
+    """Files written in full before any of them takes its place: each is filled under a temporary
+    name beside its destination (short, so that a valid destination name never makes it too long),
+    with the permissions the user's umask gives a new file or those of the file it replaces; on
+    leaving the `with` without an exception they are all moved into place, else all removed, with
+    the folders made for them. A failed build, a full disk or a stop (Ctrl-C, SIGTERM: cli.run makes
+    them exceptions) leaves nothing half-written, a class set included."""
+
+    def __init__(self):
+        self.done, self.made, self.tmp = [], [], None
+
+    def add(self, path, write_to):
+        path = Path(path)
+        self.made += reversed([p for p in [path.parent, *path.parent.parents] if not p.exists()])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=".rnn-sheet-", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+        except OSError as e:
+            raise InputError(f"cannot write to {path.parent}: {e.strerror}") from None
+        try:
+            write_to(self.tmp)
+            os.chmod(self.tmp, _mode_for(path))
+        except OSError as e:
+            raise InputError(f"cannot write {path}: {e.strerror}") from None
+        self.done.append((self.tmp, path))
+        self.tmp = None
+        return path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *exc):
+        if kind is not None:
+            self._discard()
+            return
+        for k, (tmp, path) in enumerate(self.done):
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                del self.done[:k + 1]
+                self._discard()
+                raise InputError(f"cannot write {path}: {e.strerror}") from None
+
+    def _discard(self):
+        for tmp in [self.tmp, *(t for t, _ in self.done)]:
+            if tmp is not None:
                 with contextlib.suppress(OSError):
-                    folder.rmdir()
-    return path
+                    os.unlink(tmp)
+        for folder in reversed(self.made):      # innermost first; only if left empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _mode_for(path):
+    """The permissions of the file `path` replaces, else those a new file gets under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -216,4 +261,4 @@ def export_pdf(paths):
 
 __all__ = ["FORMATS", "MAX_VARIANTS", "Job", "build", "check_variants", "export_pdf", "first_seed", "jobs",
            "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "variant", "write",
-           "write_atomically", "write_class_set"]
+           "write_atomically", "write_class_set", "Staged"]

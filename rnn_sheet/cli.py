@@ -1,5 +1,7 @@
 """The rnn-sheet command: argument parsing and messages only."""
+import contextlib
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -100,9 +102,11 @@ def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, ep
     with LazyBar("building", started) as bar:
         built = building.build(sc, progress=bar)
     jobs = building.jobs(built, formats, paths, exercise)
+    with building.Staged() as staged:       # every file of the build, or none
+        for job in jobs:
+            with LazyBar(f"writing {job.path.name}", started) as bar:
+                building.write(job, staged, progress=bar)
     for job in jobs:
-        with LazyBar(f"writing {job.path.name}", started) as bar:
-            building.write(job, progress=bar)
         click.echo(f"wrote {job.path}")
     if pdf:
         for written in building.export_pdf([job.path for job in jobs]):
@@ -141,6 +145,7 @@ def check(file, tol, engine):
     the engine.
 
     Exit status 0 when everything agrees, 1 when something does not, 2 when FILE cannot be checked."""
+    _require_tolerance(tol)
     from .checking.check import check as check_workbook      # openpyxl and friends: only for this command
     report = check_workbook(file, tol, engine)
     for line in report.lines():
@@ -159,8 +164,7 @@ def grade(files, csv_path, tol):
 
     Exit status 0 when every file was graded, 2 when one could not be (named on stderr)."""
     from .checking.grade import Graded, csv_text, grade_many      # openpyxl: only for this command
-    if not (math.isfinite(tol) and tol > 0):
-        raise InputError(f"--tol must be a positive number (got {tol!r})")
+    _require_tolerance(tol)
     results = grade_many(files, tol)
     for result in results:
         if isinstance(result, Graded):
@@ -174,10 +178,42 @@ def grade(files, csv_path, tol):
     sys.exit(0 if all(isinstance(r, Graded) for r in results) else 2)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is (as Ctrl-C raises KeyboardInterrupt), so that what is
+    being written is removed on the way out. A BaseException: no `except Exception` stops it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:          # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _require_tolerance(tol):
+    """--tol of check and grade: NaN would pass every difference, 0 or less fail every one."""
+    if not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"--tol must be a positive number (got {tol!r})")
+
+
 def run(argv=None):
     """Entry point: one line on stderr and exit 2 for any bad input, never a traceback."""
     try:
-        main.main(args=argv, prog_name="rnn-sheet", standalone_mode=False)
+        with _sigterm_raises():
+            main.main(args=argv, prog_name="rnn-sheet", standalone_mode=False)
+    except Terminated:
+        click.echo("rnn-sheet: stopped (SIGTERM)", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except InputError as e:
         click.echo(f"rnn-sheet: error: {e}", err=True)
         sys.exit(2)

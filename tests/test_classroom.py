@@ -44,7 +44,7 @@ def test_about_sheet_comes_first_and_holds_text_only(styled):
     assert wb.sheetnames[:3] == ["About", "Parameters", "Step 1"]
     about = built.book.sheets[0]
     assert about.kind == "about" and all(c.kind is Kind.LABEL for c in about.cells.values())
-    text = "\n".join(c.value for c in about.cells.values())
+    text = "\n".join(str(c.value) for c in about.cells.values())
     for needed in ("h_t = tanh(Wxh · x_t + Whh · h(t-1) + bias)", "softmax", "dy_t = p_t - target_t",
                    "W_new = W - lr · dW", "'hello': The seed article", "the template's", "hidden size",
                    "rnn-sheet 0.", "Colours",

@@ -127,14 +127,58 @@ def read_template(path):
     return data
 
 
+MAX_WEIGHTS_FILE = 16 << 20     # bytes: the largest model's weights (LSTM, 100 x 64) take about 1.5 MB
+
+
 def read_weights_file(path):
+    """The JSON of a weights file, or an InputError: only a regular file (a FIFO would block, a device
+    never ends), at most MAX_WEIGHTS_FILE bytes read, no number larger than a double, no nesting
+    deeper than the parser's stack."""
     import json     # only for a weights file: not at every start-up
+    text = _read_small_file(path, MAX_WEIGHTS_FILE, "weights file")
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read weights file {path}: {e.strerror if isinstance(e, OSError) else e}") from None
+        return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as e:
         raise InputError(f"weights file {path} is not valid JSON: {e}") from None
+    except RecursionError:
+        raise InputError(f"weights file {path} nests lists too deeply; a weight is at most a list of rows") from None
+    except _HugeNumber as e:
+        raise InputError(f"weights file {path} holds an integer of {e} digits; weights must lie within "
+                         f"±{MAX_MAGNITUDE:g}") from None
+
+
+class _HugeNumber(Exception):
+    pass
+
+
+def _json_int(digits):
+    """A JSON integer, refused while parsing when no weight could be that large: a 400-digit one would
+    overflow on conversion to float, a 5000-digit one exceed Python's limit for int()."""
+    if len(digits.lstrip("-")) > 30:
+        raise _HugeNumber(len(digits.lstrip("-")))
+    return int(digits)
+
+
+def _read_small_file(path, limit, what):
+    import os
+    import stat
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise InputError(f"cannot read {what} {path}: {e.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a device, pipe or socket"
+        raise InputError(f"cannot read {what} {path}: it is {kind}, not a regular file")
+    with open(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"cannot read {what} {path}: it is larger than {limit >> 20} MB (weights take far less)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read {what} {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 
 def _shape_text(shape):

@@ -38,11 +38,11 @@ def sheet(L, sc):
     S.label(S.row, 0, "Colours", "band")
     S.row += 1
     for style, sample, text in [
-            ("input", "0.500000", "an input (yellow, gold border): type another value and the workbook "
+            ("input", 0.5, "an input (yellow, gold border): type another value and the workbook "
                                   "recomputes"),
-            ("calc", "0.123456", "computed by a formula from other cells"),
-            ("link", "0.500000", "a linked copy of a weight from Parameters, shown beside what it multiplies"),
-            ("const", "0", "a constant (one-hot codes, the zero state before the first step)"),
+            ("calc", 0.123456, "computed by a formula from other cells"),
+            ("link", 0.5, "a linked copy of a weight from Parameters, shown beside what it multiplies"),
+            ("const", 0, "a constant (one-hot codes, the zero state before the first step)"),
             ("caption", "h_t = tanh", "the name of the block below; its first cell has a note (a small red "
                                       "triangle): its formula in plain maths")]:
         S.label(S.row, KEY, sample, style)
@@ -74,8 +74,8 @@ def sheet(L, sc):
     _section(S, "This workbook", (template if sc.template else []) + [
         ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
         ("model", f"{cell.name} ({cell.summary})"),
-        ("hidden size", str(sc.hidden)), ("weights", origin), ("learning rate lr", repr(sc.lr)),
-        ("optimizer", _optimizer_text(L.optimizer)), ("epochs", str(sc.epochs)),
+        ("hidden size", sc.hidden), ("weights", origin), ("learning rate lr", sc.lr),
+        ("optimizer", _optimizer_text(L.optimizer)), ("epochs", sc.epochs),
         ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
         ("loss", sc.loss_mode), ("layout", "compact" if L.compact else "detailed"),
         *([("generation", f"{sc.generate} letters from '{show_char(sc.start)}', " + (

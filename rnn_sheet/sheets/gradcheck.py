@@ -133,7 +133,7 @@ def sheet(L, letters):
     S.band("The parameters you can check", [
         Part(gc_names, None, "name", n), Part(gc_rows, None, "rows", n), Part(gc_cols, None, "columns", n),
         Part(gc_match, None, "chosen", n), " ", Part(gc_code, None, "status code", 1),
-        Part(gc_messages, None, "status messages", len(MESSAGES), row_labels=["1", "2", "3"])])
+        Part(gc_messages, None, "status messages", len(MESSAGES), row_labels=list(range(1, len(MESSAGES) + 1)))])
     S.band("The check: measured and backpropagated gradient of the chosen weight", [
         Part(loss_plus, None, "loss_plus", 1), Part(loss_minus, None, "loss_minus", 1), " ",
         Part(grad_check_numeric, None, "numeric", 1), Part(grad_check_analytic, None, "analytic", 1), " ",

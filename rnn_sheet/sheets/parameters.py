@@ -49,7 +49,7 @@ def sheet(L, letters):
         Part(vocab, None, "letter", V),
         Part(onehot, None, "one-hot code", V, V, col_labels=letters)])
     S.band("The word: input x_t is letter t, target is letter t+1", [
-        Part(word, None, "letter", L.T + 1, row_labels=[f"{i + 1}" for i in range(L.T + 1)])])
+        Part(word, None, "letter", L.T + 1, row_labels=list(range(1, L.T + 2)))])
     L.family.parameter_bands(S, L, letters)
     parts = [Part(Why, None, "Why (vocabulary × hidden)", V, H, letters, units(H))]
     if L.cell.output_bias:

@@ -11,9 +11,11 @@ XlsxWriter would otherwise spend 30 regular expressions a formula looking for.
 """
 import datetime
 import io
+import re
 from operator import itemgetter
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.packager import Packager
 from xlsxwriter.worksheet import Worksheet
 
@@ -25,12 +27,17 @@ from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
 EPOCH = datetime.datetime(2000, 1, 1)
+# Text Excel's error check would flag as a number stored as text (a digit typed as a letter).
+NUMBER_LIKE = re.compile(r"\s*[-+]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?\s*")
+NUMBER_START = frozenset("0123456789+-. \t")
 ERROR_CODES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
 def write_xlsx(book, path, progress=None):
-    with Spool() as spool:
-        wb = _Workbook(str(path), {
+    """Write `book` to `path`; an OSError (a full disk, say) if the system refuses the file."""
+    with open(path, "wb") as raw, Spool() as spool:
+        sink = _Sink(raw)
+        wb = _Workbook(sink, {
             # User text (letters, words) must never become a formula, number or link.
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             # Package parts are zipped from memory (no temporary file per part); the big ones, the
@@ -48,7 +55,49 @@ def write_xlsx(book, path, progress=None):
             _write_sheet(wb, sheet, rows, book)
         for name, block in sorted(book.names.items()):
             wb.define_name(name, "=" + block.range(absolute=True))
-        wb.close()
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError:
+            raise sink.error from None
+
+
+class _Sink:
+    """The file XlsxWriter's zip is written to. After a write fails, it only pretends to write:
+    XlsxWriter leaves its ZipFile open on an error, and the ZipFile's own clean-up would otherwise
+    fail again and print a traceback when it is collected."""
+
+    def __init__(self, raw):
+        self.raw, self.error, self.pos = raw, None, 0
+
+    def _do(self, method, *args):
+        try:
+            return getattr(self.raw, method)(*args)
+        except OSError as e:
+            self.error = e
+            self.pos = self.raw.tell()
+            raise
+
+    def write(self, data):
+        if self.error is None:
+            return self._do("write", data)
+        self.pos += len(data)
+        return len(data)
+
+    def flush(self):
+        if self.error is None:
+            self._do("flush")
+
+    def seek(self, offset, whence=0):
+        if self.error is None:
+            return self._do("seek", offset, whence)
+        self.pos = offset if whence == 0 else self.pos + offset
+        return self.pos
+
+    def tell(self):
+        return self._do("tell") if self.error is None else self.pos
+
+    def close(self):
+        pass            # the caller's `with` closes the file
 
 
 def _write_sheet(wb, sheet, rows, book):
@@ -63,6 +112,8 @@ def _write_sheet(wb, sheet, rows, book):
         _add_chart(wb, ws, chart, book, sheet)
     if ws.dim_rowmin is not None:
         ws.rows = wb.spool.put(rows.xml(ws, sheet, merges, extent[1]))
+    if rows.numeric_text:       # letters that are digits: text on purpose, without Excel's green triangle
+        ws.ignore_errors({"number_stored_as_text": " ".join(rows.numeric_text)})
 
 
 def _decorate(ws, sheet):
@@ -164,6 +215,7 @@ class _Rows:
         self.formats = {name: wb.add_format(spec) for name, spec in STYLES.items()}
         self.xf = {}
         self.tags = {}          # (empty, spans, row settings) -> the <row> tag of row 1
+        self.numeric_text = []  # the last sheet's text cells that Excel would take for numbers
 
     def style(self, name):
         xf = self.xf.get(name)
@@ -195,6 +247,7 @@ class _Rows:
         strings, xfs, style, FORMULA, BLANK = ws.str_table, self.xf, self.style, Kind.FORMULA, Kind.BLANK
         marked = set(ws.row_info) | set(ws.comments)
         out, row, r, done, blanks = [], None, None, ws.dim_rowmin, []
+        self.numeric_text = numeric = []
         for (i, j), cell in items:
             if i != row:
                 if row is not None:
@@ -226,6 +279,8 @@ class _Rows:
                 out.append(f'<c r="{names[j]}{r}" s="{xf}"/>')
             elif isinstance(value, str):
                 out.append(f'<c r="{names[j]}{r}" s="{xf}" t="s"><v>{strings._get_shared_string_index(value)}</v></c>')
+                if value[:1] in NUMBER_START and NUMBER_LIKE.fullmatch(value):
+                    numeric.append(names[j] + r)
                 if (i, j) in merges:
                     blanks = [(k, xf) for k in range(j + 1, j + merges[(i, j)])] + blanks
             else:
