@@ -139,8 +139,8 @@ def _manifest(book, blocks, inputs_fingerprint):
     about.cells[(row + 1, 2)] = Cell(Kind.LABEL, "of the word, vocabulary and weights as built: "
                                      "'rnn-sheet grade' warns when they no longer match", style="label")
     book.names[manifest.FINGERPRINT] = Block("About", row, 2)
-    for (kind, t), block in blocks:
-        book.names[manifest.blank_name(kind, t)] = block
+    for (q, t), block in blocks:
+        book.names[manifest.blank_name(q.kind, t)] = block
 
 
 def dependents(book, cells):

@@ -178,9 +178,14 @@ def _libreoffice_only_when_marked(request, monkeypatch):
         monkeypatch.setattr(recalc, "convert_each", refuse)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """A test that reaches LibreOffice through `recompute` must say so: the fast tier
+    """A test marked slow (many builds, no spreadsheet program) joins the slow tier: it is marked
+    libreoffice too, before -m "not libreoffice" deselects. A test that reaches LibreOffice through `recompute` must say so: the fast tier
     (-m "not libreoffice") would otherwise start it."""
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.libreoffice)
     unmarked = [item.nodeid for item in items if "recompute" in getattr(item, "fixturenames", ())
                 and item.get_closest_marker("libreoffice") is None]
     if unmarked:

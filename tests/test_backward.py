@@ -134,8 +134,8 @@ def test_a_long_compact_book_gathers_its_steps_a_hundred_a_sheet():
     names = [s.name for s in L.sheets if s.name.startswith(("Step", "Back"))]
     assert names == ["Step 1", "Step 2", "Steps 3-100", "Steps 101-200", "Steps 201-251",
                      "Back 251", "Back 250-201", "Back 200-101", "Back 100-1"]
-    assert L.where[("h", 100)].sheet == "Steps 3-100" and L.where[("h", 101)].sheet == "Steps 101-200"
-    assert L.where[("dh", 201)].sheet == "Back 250-201" and L.where[("dh", 1)].sheet == "Back 100-1"
+    assert L[("h", 100)].sheet == "Steps 3-100" and L[("h", 101)].sheet == "Steps 101-200"
+    assert L[("dh", 201)].sheet == "Back 250-201" and L[("dh", 1)].sheet == "Back 100-1"
 
 
 def test_hello_training_loss_falls_every_epoch():

@@ -248,7 +248,8 @@ def test_exercise_blanks_the_main_blocks_and_about_lists_them_in_sheet_order(key
     T = EX_SCENARIOS[key].T
     blocks = blank_blocks(built.layout, ["Step 2", f"Back {T}"])
     kinds = {}
-    for (name, t), block in blocks:
+    for (q, t), block in blocks:
+        name = q.kind
         assert t == int(block.sheet.split()[-1]), (name, t, block.sheet)
         kinds.setdefault(block.sheet, []).append(name)
     assert list(kinds) == ["Step 2", f"Back {T}"]
@@ -259,7 +260,7 @@ def test_exercise_blanks_the_main_blocks_and_about_lists_them_in_sheet_order(key
             if built.book.sheet(b.sheet).cells[(r, c)].kind is Kind.FORMULA}
     assert set(_blank_cells(ex)) == want
     # The About sheet (of both versions) lists each step's blanks in the order they appear on it ...
-    in_order = {name: [k for k, _ in sorted(((n, b) for (n, _), b in blocks if b.sheet == name),
+    in_order = {name: [k for k, _ in sorted(((n.kind, b) for (n, _), b in blocks if b.sheet == name),
                                             key=lambda nb: (nb[1].row, nb[1].col))]
                 for name in kinds}
     assert in_order == {"Step 2": ["wx", "wh", "h", "y", "p", "loss_t"],
@@ -283,17 +284,17 @@ def test_exercise_blocks_are_the_readme_quantities_present_on_each_step(layout):
     for t in range(1, L.T + 1):
         for step, readme in ((f"Step {t}", FORWARD_BLANKS), (f"Back {t}", BACKWARD_BLANKS)):
             sheet = L.sheet_of("backward" if step.startswith("Back") else "forward", t)
-            present = {name for name, s in sheet.blocks if s == t}
-            keys = [k for k, _ in blank_blocks(L, [step])]
+            present = {q.kind for q, s in sheet.blocks if s == t}
+            keys = [(q.kind, s) for (q, s), _ in blank_blocks(L, [step])]
             assert len(keys) == len(set(keys)) and {s for _, s in keys} == {t}
             assert {name for name, _ in keys} == readme & present, (step, keys)
 
 
 def test_blank_blocks_follow_the_layout():
     built = build(make_scenario("hello", layout="compact"))
-    kinds = {k[0] for k, _ in blank_blocks(built.layout, parse_steps("b3", 4))}
+    kinds = {k[0].kind for k, _ in blank_blocks(built.layout, parse_steps("b3", 4))}
     assert kinds == {"dy", "dh", "da"}          # compact: no per-step gradient contributions
-    kinds = {k[0] for k, _ in blank_blocks(built.layout, parse_steps("b4", 4))}
+    kinds = {k[0].kind for k, _ in blank_blocks(built.layout, parse_steps("b4", 4))}
     assert kinds == {"dy", "dh", "da", "dWhy_t", "dWxh_t"}     # ... but the last step is in full
 
 

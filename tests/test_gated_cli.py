@@ -80,7 +80,7 @@ BACKWARD = {"lstm": {"dy", "dWhy_t", "dh", "dc", "da_i", "da_f", "da_o", "da_g"}
 def test_exercise_blanks_the_gate_and_cell_state_bands(model, layout):
     L = build(make_scenario("hello", model=model, layout=layout)).layout
     for sheet in parse_steps("f3,b4", 4):
-        kinds = [k for (k, _), _ in blank_blocks(L, [sheet])]
+        kinds = [q.kind for (q, _), _ in blank_blocks(L, [sheet])]
         assert len(kinds) == len(set(kinds))
         want = FORWARD[model] if sheet.startswith("Step") else BACKWARD[model]
         assert set(kinds) == want, (sheet, sorted(kinds))

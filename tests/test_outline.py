@@ -101,8 +101,8 @@ def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
         rows = {key: {b.row + i for i in range(b.nrows)} for key, b in plan_sheet.blocks.items()}
         forward = plan_sheet.kind == "forward"
         want = RESULTS[plan_sheet.kind] | OWN_RESULTS[model][0 if forward else 1]
-        results = {key for key in rows if key[0] in want or (not forward and key[0].startswith("da"))}
-        assert want <= {kind for kind, _ in results}, (sheet.name, want)
+        results = {key for key in rows if key[0].kind in want or (not forward and key[0].kind.startswith("da"))}
+        assert want <= {q.kind for q, _ in results}, (sheet.name, want)
         for key in results:
             assert not rows[key] & hidden, (sheet.name, key)
         beside_results = set().union(*(rows[key] for key in results))
@@ -110,6 +110,6 @@ def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
             # A matrix copy folds away unless it shares its rows with a result (Why beside y_t, dh_t;
             # a gate's weights beside the gate).
             copy = q.role is Role.LINK and q.copy_of and not rows[key] & beside_results
-            contribution = not forward and re.fullmatch(r"d\w+_t", key[0])
-            if key[0] in DETAIL[model] | {"dh_out"} or copy or contribution:
+            contribution = not forward and re.fullmatch(r"d\w+_t", key[0].kind)
+            if key[0].kind in DETAIL[model] | {"dh_out"} or copy or contribution:
                 assert rows[key] <= hidden, (sheet.name, key)

@@ -26,6 +26,7 @@ SCENARIOS = {
     "momentum_compact": dict(word="banana", layout="compact", model="standard", optimizer="momentum", epochs=2),
     "lstm": dict(word="hello", model="lstm", epochs=2, generate=3, clip=0.5, optimizer="adam", temperature=0.8),
     "gru_compact": dict(word="mississippi", model="gru", layout="compact", epochs=1, loss_mode="last", generate=2,
+                        temperature=1.3,
                         optimizer="adagrad"),
     "feedforward": dict(word="abcab", model="feedforward", hidden=2, epochs=1, generate=2, optimizer="momentum"),
 }
@@ -44,7 +45,7 @@ def test_every_placed_quantity_has_all_five(planned):
         for key, q in sheet.quantities.items():
             seen += 1
             block = sheet.blocks[key]
-            assert isinstance(q, Quantity) and key == (q.kind, key[1])
+            assert isinstance(q, Quantity) and key == (q, key[1])
             assert L.where[key] == block and block.sheet == sheet.name                  # where
             assert isinstance(q.role, Role)                                              # role
             if q.role in (Role.COMPUTED, Role.LINK):                                     # formula
@@ -88,7 +89,7 @@ def test_names_point_at_placed_quantities(planned):
     sc, L, ctx = planned
     assert {"loss", "vocab", "word", "lr", "loss_next", "grad_norms"} <= set(L.names)
     for name, key in L.names.items():
-        assert key in L.placed, name
+        assert L.key(key) in L.placed, name
     for name in sc.cell.param_names:
         assert {name, f"d{name}", f"{name}_new"} <= set(L.names)
 

@@ -215,7 +215,7 @@ def test_an_entry_the_check_cannot_take_shows_a_message_not_an_error(cases):
 def test_the_sheets_show_the_optimizer_state_and_the_draws(cases):
     book = cases["s_adam"].book
     assert {"m_Wxh", "v_Wxh", "m_by", "v_by", "optimizer"} <= set(book.names)
-    assert {"cw_m_Wxh", "cw_v_by"} <= {k for k, _ in cases["s_adam"].layout.placed}
+    assert {"cw_m_Wxh", "cw_v_by"} <= {q.kind for q, _ in cases["s_adam"].layout.placed}
     assert "momentum" in cases["a_momentum_hot"].book.names and "momentum" not in book.names
     assert not {"m_Wxh", "v_Wxh", "optimizer"} & set(cases["a_sgd_cold"].book.names)
     gen = cases["a_sgd_cold"].book.names

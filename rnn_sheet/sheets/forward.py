@@ -132,7 +132,7 @@ def step_bands(S, L, t, letters):
     if not L.compact and V <= CHART_MAX_V:     # beside the scores and softmax: the step prints on one page
         S.chart({"type": "bar", "title": f"p_{t} = softmax(y_{t}); target: '{show_char(L.sc.word[t])}'",
                  "x_title": "next letter", "y_title": "probability", "categories": vocab, "values": (p, t)},
-                row=S.blocks[("y", t)].row - 4)
+                row=S.blocks[(y, t)].row - 4)
     for name, q in (("x", x), ("h", "h"), ("y", y), ("p", p), ("loss", loss_t)):
         L.name(f"{name}_{t}", (q, t))
 

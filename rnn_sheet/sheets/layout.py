@@ -1,8 +1,10 @@
 """Where every quantity lives: sheets, bands of blocks, labels and the defined names.
 
-A placed quantity is keyed by (kind, t): kind names the quantity ("h", "dWxh_t", ...), t is the time
-step (1-based), a training slot, or None. Keys are looked up as L[q, t] or L[q] (t None), q being the
-Quantity or its kind.
+A placed quantity is keyed by (Quantity, t): the Quantity object itself (so two quantities that happen
+to share a kind, the GRU's gate z and the sampler's scores z, are two keys by construction), and t the
+time step (1-based), a training slot, or None. Keys are looked up as L[q, t] or L[q] (t None). A kind
+(a string: "h", "loss", the kind in an exercise's blank names) is also accepted where it names one
+placed quantity only; a kind two placed quantities share is an error, not a guess.
 """
 from dataclasses import dataclass, field
 
@@ -21,8 +23,12 @@ DETAIL_LIMIT = 150_000
 
 
 def key_of(key):
-    q, t = key if isinstance(key, tuple) else (key, None)
-    return (q.kind if isinstance(q, Quantity) else q), t
+    """(q, t) of L[q, t] or L[q]: q a Quantity, or a kind that the layout resolves."""
+    return key if isinstance(key, tuple) else (key, None)
+
+
+class AmbiguousKind(KeyError):
+    """A kind looked up by its string that names more than one placed quantity."""
 
 
 @dataclass
@@ -39,7 +45,7 @@ class Part:
 
     @property
     def key(self):
-        return self.quantity.kind, self.t
+        return self.quantity, self.t
 
 
 @dataclass
@@ -87,7 +93,7 @@ class SheetPlan:
             self.bands.append((row, self.bands[first][1]))
 
     def place(self, quantity, t, block, noted=True):
-        key = (quantity.kind, t)
+        key = (quantity, t)
         assert key not in self.blocks, f"{key} placed twice on {self.name}"
         self.blocks[key], self.quantities[key] = block, quantity
         if noted:
@@ -154,7 +160,8 @@ class Layout:
         self.sheets = []
         self.where = {}          # key -> Block
         self.placed = {}         # key -> Quantity
-        self.names = {}          # defined name -> key
+        self.names = {}          # defined name -> key (as given: resolved when read, see key)
+        self.kinds = {}          # kind -> the one placed Quantity of that kind (None: several)
         self.weights_of = {}     # network-block slot -> parameter name -> Quantity, for a sheet's own weights
         self.captions = {}       # key -> caption
         self.compact = {"compact": True, "detailed": False}.get(scenario.layout, self.detail_cells() > DETAIL_LIMIT)
@@ -174,7 +181,21 @@ class Layout:
         self.where.update(sheet.blocks)
         self.placed.update(sheet.quantities)
         self.captions.update(sheet.captions)
+        for q in sheet.quantities.values():
+            self.kinds[q.kind] = q if self.kinds.get(q.kind, q) is q else None
         return sheet
+
+    def key(self, key):
+        """The (Quantity, t) that L[key] finds: a kind is resolved to the one placed quantity of it."""
+        q, t = key_of(key)
+        if isinstance(q, Quantity):
+            return q, t
+        found = self.kinds.get(q, KeyError)
+        if found is None:
+            raise AmbiguousKind(f"the kind {q!r} names several quantities here: look it up by its Quantity")
+        if found is KeyError:
+            raise KeyError((q, t))
+        return found, t
 
     def sheet(self, name):
         return next(s for s in self.sheets if s.name == name)
@@ -184,13 +205,18 @@ class Layout:
 
     def alias(self, key, target):
         """A compact workbook shows no copy of a matrix: formulas use the original block."""
-        self.where[key_of(key)] = self.where[key_of(target)]
+        self.where[self.key(key)] = self.where[self.key(target)]
 
     def __getitem__(self, key):
-        return self.where[key_of(key)]
+        return self.where[self.key(key)]
 
     def __contains__(self, key):
-        return key_of(key) in self.where
+        try:
+            return self.key(key) in self.where
+        except AmbiguousKind:
+            raise
+        except KeyError:
+            return False
 
     def sheet_of(self, direction, t):
         """The Step or Back sheet that shows time step t."""
@@ -228,7 +254,7 @@ class View(dict):
         self.weights_of, self.counted = layout.weights_of, layout.counted
 
     def __missing__(self, key):
-        seen = self[key] = On(self.layout.where[key_of(key)], self.sheet)
+        seen = self[key] = On(self.layout[key], self.sheet)
         return seen
 
     def __getattr__(self, name):        # other settings and helpers: L.in_full(...), ...

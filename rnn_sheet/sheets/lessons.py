@@ -81,14 +81,14 @@ def _scaled(c):
     return c.generated.y / c.sc.temperature
 
 
-@computed("z = y / T", lambda c, t: _scaled(c))
-def gen_Z(L, t, g, k):
+@computed("z = y / T", lambda c, t: _scaled(c))     # kind gen_YT: the GRU has a gate table gen_Z
+def gen_YT(L, t, g, k):
     return f"{L[gen_Y].ref(g, k)}/{L[temperature].ref()}"
 
 
 @computed("max_k z[k]", lambda c, t: _scaled(c).max(axis=1))
 def gen_ZM(L, t, g, j):
-    return f"MAX({L[gen_Z].row_range(g)})"
+    return f"MAX({L[gen_YT].row_range(g)})"
 
 
 def _exps(c):
@@ -98,7 +98,7 @@ def _exps(c):
 
 @computed("exp(z[k] - max z)", lambda c, t: _exps(c))
 def gen_ZE(L, t, g, k):
-    return f"EXP({L[gen_Z].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.c_E
+    return f"EXP({L[gen_YT].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.c_E
 
 
 @computed("Σ_k exp(z[k] - max z)", lambda c, t: _exps(c).sum(axis=1))
@@ -161,7 +161,7 @@ def generate_sheet(L, letters):
         " ", Part(gen_Y, None, "y", N, V, labels, letters, offset=1)] + chosen)
     if sampled:
         S.band("Drawing each letter from softmax(y / T)", [
-            Part(gen_Z, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N), " ",
+            Part(gen_YT, None, "y / T", N, V, labels, letters), Part(gen_ZM, None, "max", N), " ",
             Part(gen_ZE, None, "exp(z - max)", N, V, None, letters), " ", Part(gen_ZS, None, "Σ exp", N), " ", Part(gen_P, None, "p = softmax(y / T)", N, V, labels, letters),
             " ", Part(gen_cum, None, "cumulative p", N, V, labels, letters), " ",
             Part(draws, None, "draw u", N), Part(gen_out, None, "next letter", N)])

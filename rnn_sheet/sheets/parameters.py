@@ -61,9 +61,10 @@ def sheet(L, letters):
         parts.append(Part(optimizer, None, "optimizer", 1))
     parts += [Part(setting(name), None, name, 1) for name in L.optimizer.settings]
     S.band("Output weights and learning rate", parts)
+    shown = {q.kind: q for q, t in S.blocks}
     for name in (*L.cell.param_names, "lr", "clip", "optimizer", *L.optimizer.settings, "vocab", "word"):
-        if (name, None) in S.blocks:
-            L.name(name, name)
+        if name in shown:
+            L.name(name, shown[name])
     return S
 
 

@@ -59,6 +59,9 @@ class Quantity:
     def note_for(self, L):
         return self.note(L) if callable(self.note) else self.note
 
+    def __repr__(self):
+        return f"Quantity({self.kind!r})"
+
 
 class Context:
     """The engine's run of a scenario, which the values of every quantity read: training record k

@@ -197,6 +197,7 @@ def named_values(scenario, names):
     ctx = Context(scenario)
     out = {}
     for name, key in L.names.items():
+        key = L.key(key)
         block, q = L[key], L.placed[key]
         if name in names and q.role is not Role.INPUT:
             out[name] = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
@@ -211,8 +212,9 @@ def placed_values(scenario, keys):
     ctx = Context(scenario)
     out = {}
     for key in keys:
-        if key in L.placed:
-            block, q = L[key], L.placed[key]
+        if key in L:
+            placed = L.key(key)
+            block, q = L[placed], L.placed[placed]
             value = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
-            out[key] = L.captions.get(key, key[0]), value
+            out[key] = L.captions.get(placed, q.kind), value
     return out

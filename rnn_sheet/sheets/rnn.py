@@ -251,8 +251,9 @@ def c_dH(L, slot, t, i):
 
 @computed("da_t = (1 - h_t²) ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"], heat=Heat.DIVERGING)
 def c_dA(L, slot, t, i):
-    h = L[c_H, slot].ref(t + 1, i)
-    return f"(1-{h}*{h})*{L[c_dH, slot].ref(t, i)}"
+    # the family's own tables: the feed-forward family shows this one beside its c_H and c_dH
+    h = L[L.family.c_H, slot].ref(t + 1, i)
+    return f"(1-{h}*{h})*{L[L.family.c_dH, slot].ref(t, i)}"
 
 
 def network_tables(slot):
