@@ -10,6 +10,8 @@ cell of an .xlsx), so a student sees what the workbook gives with the blanks sti
 zeros, #N/A, Err:502), never the answers, and the right numbers appear as the blanks are filled. Cells
 that do not depend on a blank keep their values.
 """
+import hashlib
+import math
 import re
 from dataclasses import replace
 
@@ -21,6 +23,13 @@ from .workbook.grid import Block, a1, references
 
 CHECK_MAX_CELLS = 50        # one self-check formula compares every cell of a block: keep it short
 TOLERANCE = 1e-4
+# The self-check's checksum: a prime modulus, so every A is invertible and a wrong bucket passes with
+# probability 1/P; P*P and P*2^27 stay below 2^53. LIMIT: values beyond are "not yet" (MOD's quotient).
+CHECK_P = 999983
+LIMIT = 1e9
+# Sheets an exercise leaves out: Gradient check runs forward passes of its own, at w ± eps, whose
+# every h_t, y_t and loss_t agrees with the blanks' answers to six digits and more.
+LEFT_OUT = ("Gradient check",)
 STEPS_HELP = ("comma-separated steps: N or fN is forward step N (sheet Step N), bN is backward step N "
               "(sheet Back N); default f2,bT")
 
@@ -65,16 +74,21 @@ def make_exercise(built, steps):
     full = {s.name: s for s in book.sheets}
     blanks = {(b.sheet, r, c) for _, b in blocks for r, c in b.positions()
               if full[b.sheet].cells[(r, c)].kind is Kind.FORMULA}
-    ex, ans = _copy(book, "exercise"), _copy(book, "answers")
+    ex, ans = _copy(book, "exercise", leave_out=LEFT_OUT), _copy(book, "answers")
     exs = {s.name: s for s in ex.sheets}
     anss = {s.name: s for s in ans.sheets}
     for sheet, r, c in dependents(book, blanks):
-        exs[sheet].cells[(r, c)] = replace(exs[sheet].cells[(r, c)], value="")
+        if sheet in exs:
+            exs[sheet].cells[(r, c)] = replace(exs[sheet].cells[(r, c)], value="")
     for sheet, r, c in blanks:
         exs[sheet].cells[(r, c)] = Cell(Kind.BLANK, None, style="answer")
         anss[sheet].cells[(r, c)] = replace(anss[sheet].cells[(r, c)], style="answer_key")
+    for sheet in ex.sheets:
+        sheet.heatmaps = [_coarse(h) for h in sheet.heatmaps]
+    _say_left_out(exs["About"])
+    key = fingerprint(built.context.sc)
     for _, block in blocks:
-        _self_check(exs[block.sheet], full[block.sheet], block)
+        _self_check(exs[block.sheet], full[block.sheet], block, key)
     for name in dict.fromkeys(b.sheet for _, b in blocks):
         exs[name].cells[(1, 0)] = Cell(Kind.LABEL, "EXERCISE: type a formula (or a value) in every orange "
                                        "cell; band titles and the notes on first cells say what each "
@@ -90,15 +104,37 @@ def make_exercise(built, steps):
     return ex, ans
 
 
-def _copy(book, what):
-    sheets = [replace(s, cells=dict(s.cells), notes=dict(s.notes)) for s in book.sheets]
+def _copy(book, what, leave_out=()):
+    sheets = [replace(s, cells=dict(s.cells), notes=dict(s.notes), heatmaps=list(s.heatmaps))
+              for s in book.sheets if s.name not in leave_out]
     props = {**book.properties, "title": f"{book.properties['title']} ({what})"}
-    return Book(sheets, dict(book.names), props)
+    names = {n: b for n, b in book.names.items() if b.sheet not in leave_out}
+    return Book(sheets, names, props)
 
 
-def _self_check(sheet, full, block):
-    """OK / not yet beside a block's caption: every cell within TOLERANCE of the answer's value.
-    The expected numbers are those of the weights the workbook was built with."""
+def _coarse(heatmap):
+    """A diverging colour scale's bound is the largest |value| of its block, which may be an answer:
+    in the exercise it is rounded up to one significant digit (the colours barely change)."""
+    if heatmap.kind != "diverging" or heatmap.bound <= 0:
+        return heatmap
+    step = 10.0 ** math.floor(math.log10(heatmap.bound))
+    return replace(heatmap, bound=math.ceil(heatmap.bound / step - 1e-9) * step)
+
+
+def _say_left_out(about):
+    """About's line on the Gradient check sheet, which the exercise has not."""
+    for pos, cell in about.cells.items():
+        if isinstance(cell.value, str) and cell.value.startswith("On Gradient check"):
+            about.cells[pos] = replace(cell, value="In the answer key: the exercise leaves the Gradient check "
+                                                   "sheet out (its own forward passes would show the answers).")
+
+
+def _self_check(sheet, full, block, key):
+    """OK / not yet beside a block's caption, without the answers in the file: each cell's value is
+    rounded onto a grid of 4e-4 (shifted so that the answer lies mid-bucket, everything within
+    TOLERANCE of it in the same bucket) and the bucket's number n is held against a keyed checksum
+    (n*A + B) mod P, A and B drawn per cell from `key`. MOD of MOD keeps every quotient under 2^27
+    (Excel's MOD errors beyond) and every product under 2^53 (exact in every spreadsheet)."""
     pos = (block.row - 2, block.col + block.ncols)
     if block.nrows * block.ncols > CHECK_MAX_CELLS or pos in sheet.cells:
         return
@@ -107,10 +143,36 @@ def _self_check(sheet, full, block):
         v = full.cells[(r, c)].value
         if not isinstance(v, float):
             return
-        tests.append(f"ABS({a1(r, c)}-({v!r}))<={TOLERANCE}")
+        tests.append(_cell_test(a1(r, c), v, _keys(key, block.sheet, r, c)))
     rng = block.range(frm=block.sheet)
-    formula = f'IF(COUNTBLANK({rng})>0,"",IF(AND({",".join(tests)}),"OK","not yet"))'
+    formula = (f'IF(COUNTBLANK({rng})>0,"",IF(OR(COUNT({rng})<{block.nrows * block.ncols},MAX({rng})>{LIMIT:.0E},'
+               f'MIN({rng})<-{LIMIT:.0E}),"not yet",IF(AND({",".join(tests)}),"OK","not yet")))')
     sheet.cells[pos] = Cell(Kind.FORMULA, "", formula, style="check")
+
+
+def _keys(key, sheet, r, c):
+    """A, B of one cell: from the variant's key and the cell's place (a build is deterministic)."""
+    digest = hashlib.sha256(f"{key}|{sheet}|{r}|{c}".encode()).digest()
+    return 1 + int.from_bytes(digest[:8], "big") % (CHECK_P - 1), int.from_bytes(digest[8:16], "big") % CHECK_P
+
+
+def bucket(value):
+    """(shift, n): the grid's shift in quarter buckets that puts `value` mid-bucket, and its bucket,
+    as ROUND(x*2500 + shift/4, 0) finds it for any x within TOLERANCE of value."""
+    s = value / TOLERANCE
+    shift = -round(s) % 4
+    return shift, _round_half_away((s + shift) / 4)
+
+
+def _round_half_away(x):
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def _cell_test(ref, value, keys):
+    a, b = keys
+    shift, n = bucket(value)
+    grid = f"ROUND({ref}*{round(0.25 / TOLERANCE)}{f'+{shift / 4:g}' if shift else ''},0)"
+    return f"MOD(MOD({grid},{CHECK_P})*{a}+{b},{CHECK_P})={((n % CHECK_P) * a + b) % CHECK_P}"
 
 
 def _about(sheet, blocks, captions, exercise):

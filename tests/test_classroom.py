@@ -173,23 +173,30 @@ def _cell_of(name):
 def _write(book, path):
     key, _, what = path.stem.partition("-")
     built, ex, ans = VERSIONS[key]
-    write_xlsx({"styled": built.book, "ex": ex, "filled": ex, "ans": ans}[what], path)
+    write_xlsx({"styled": built.book, "ex": ex, "filled": ex, "near": ex, "far": ex, "ans": ans}[what], path)
 
 
 def _fill_blanks(cases):
-    """A student who types the answer key's formula into every blank."""
+    """A student who types the answer key's formula into every blank; one who types each answer off
+    by 0.9e-4 (within the self-check's tolerance); one whose every block has a cell 3e-4 off."""
     for key in EX_SCENARIOS:
         built, ex, _ = VERSIONS[key]
-        wb = openpyxl.load_workbook(cases[f"{key}-filled"].original)
-        for sheet, r, c in _blank_cells(ex):
-            wb[sheet][a1(r, c)] = "=" + built.book.sheet(sheet).cells[(r, c)].formula
-        wb.save(cases[f"{key}-filled"].original)
+        for what, typed in (("filled", lambda cell, first: "=" + cell.formula),
+                            ("near", lambda cell, first: cell.value + 0.9e-4),
+                            ("far", lambda cell, first: cell.value + (3e-4 if first else 0))):
+            wb = openpyxl.load_workbook(cases[f"{key}-{what}"].original)
+            seen = set()
+            for sheet, r, c in _blank_cells(ex):
+                block = next(b for b in ex.names.values() if b.sheet == sheet and (r, c) in b.positions())
+                wb[sheet][a1(r, c)] = typed(built.book.sheet(sheet).cells[(r, c)], block not in seen)
+                seen.add(block)
+            wb.save(cases[f"{key}-{what}"].original)
 
 
 @pytest.fixture(scope="module")
 def ex_cases(recompute):
     scenarios = {f"{key}-{what}": sc for key, sc in EX_SCENARIOS.items()
-                 for what in ("styled", "ex", "filled", "ans")}
+                 for what in ("styled", "ex", "filled", "near", "far", "ans")}
     return recompute(scenarios, writer=_write, edit=_fill_blanks)      # one LibreOffice call
 
 
@@ -229,13 +236,20 @@ def test_exercise_blanks_are_empty_and_the_rest_recomputes(ex_cases, key):
 def test_filled_exercise_recomputes_to_the_answer_key(ex_cases, key):
     built, ex, ans = VERSIONS[key]
     report = compare.compare(ex_cases[f"{key}-ans"].original, ex_cases[f"{key}-filled"].recomputed)
-    assert report.errors == [] and report.mismatches == [] and report.formulas > 300
+    # The exercise has no Gradient check sheet (its forward passes would show the answers).
+    errors = [e for e in report.errors if not e[0].startswith("'Gradient check'!")]
+    assert errors == [] and report.mismatches == [] and report.formulas > 300
     fresh = openpyxl.load_workbook(ex_cases[f"{key}-filled"].recomputed, data_only=True)
     checks = [(s.name, a1(r, c)) for s in ex.sheets for (r, c), cell in s.cells.items() if cell.style == "check"]
     assert len(checks) >= 5
     assert all(fresh[s][c].value == "OK" for s, c in checks)
     unfilled = openpyxl.load_workbook(ex_cases[f"{key}-ex"].recomputed, data_only=True)
     assert all(unfilled[s][c].value in (None, "") for s, c in checks)
+    # The self-check: within 1e-4 of the answer is OK, 3e-4 off is not (its checksum holds no answer).
+    near = openpyxl.load_workbook(ex_cases[f"{key}-near"].recomputed, data_only=True)
+    assert [near[s][c].value for s, c in checks] == ["OK"] * len(checks)
+    far = openpyxl.load_workbook(ex_cases[f"{key}-far"].recomputed, data_only=True)
+    assert [far[s][c].value for s, c in checks] == ["not yet"] * len(checks)
     # The answer key marks the same cells, with their formulas.
     for sheet, r, c in _blank_cells(ex):
         assert ans.sheet(sheet).cells[(r, c)].style == "answer_key"

@@ -29,7 +29,7 @@ STYLES = {
     # Exercise: the blank a student fills, and the same cells (with their formulas) in the answer key.
     "answer": {"num_format": NUMBER, "bg_color": "#F8CBAD", "border": 2, "border_color": "#C55A11"},
     "answer_key": {"num_format": NUMBER, "bg_color": "#F8CBAD", "border": 1, "border_color": "#C55A11"},
-    "check": {"bold": True, "align": "center", "font_color": "#C55A11"},
+    "check": {"bold": True, "align": "left", "font_color": "#C55A11"},     # spills right: a narrow column
     "instructions": {"bold": True, "font_color": "#C55A11"},
 }
 
