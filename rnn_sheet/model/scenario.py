@@ -20,7 +20,8 @@ MAX_WORD = 500
 MAX_VOCAB = 100
 MAX_HIDDEN = 64
 TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr", "epochs", "clip",
-                 "loss", "generate", "start", "layout", "weights", "optimizer", "momentum", "temperature"}
+                 "loss", "generate", "start", "layout", "weights", "optimizer", "momentum", "temperature",
+                 "text", "seq_length", "iterations"}      # the last three: a text's (model/textinput.py)
 LAYOUTS = ("auto", "detailed", "compact")
 MAX_GENERATE = 200
 # Weights and lr beyond this teach nothing and overflow a spreadsheet's numbers (±1.8e308) within a
@@ -54,6 +55,10 @@ class Scenario:
     draws: tuple = ()                   # one uniform draw in [0, 1) per generated letter, when sampling
     weights_from: str = "seed"  # seed / file / template: where the weights came from
     check: CheckAt | None = None        # the Gradient check sheet's entry (default: the first weight's first)
+    # Training on a text (model/textinput.py): the whole text, shown with visible newlines; word is
+    # then its first chunk, text[0:seq_length + 1], and epochs the number of iterations.
+    text: str | None = None
+    seq_length: int = 0
 
     def __post_init__(self):
         if self.check is None:

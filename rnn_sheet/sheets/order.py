@@ -6,7 +6,7 @@ here. Adding a cell: its sheet family module (as rnn.py) and its line in FAMILIE
 import importlib
 
 from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, LSTMCell, StandardCell
-from . import about, backward, forward, gradcheck, lessons, parameters, training
+from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
 from .layout import Layout, show_char
 
 # Each cell's sheet family, imported when a workbook of that cell is planned: the gated families are
@@ -40,6 +40,8 @@ def plan(scenario):
     letters = [show_char(c) for c in scenario.vocab]
     L.add(about.sheet(L, scenario))
     L.add(parameters.sheet(L, letters))
+    if scenario.text is not None:       # training on a text: its letters, which Parameters' word links to
+        L.add(text.text_sheet(L))
     ahead = [t for t in range(1, L.T + 1) if not (L.compact and not L.worked("forward", t))]
     for t in ahead:
         L.add(forward.step_sheet(L, t, letters))
@@ -54,7 +56,11 @@ def plan(scenario):
     L.add(backward.gradients_sheet(L, letters))
     L.add(gradcheck.sheet(L, letters))
     L.add(training.update_sheet(L, letters))
-    if L.epochs:
+    if scenario.text is not None:
+        for sheet in text_training.sheets(L, letters):
+            L.add(sheet)
+        text_training.final_names(L)
+    elif L.epochs:
         L.add(training.training_sheet(L, letters))
     L.add(lessons.gradient_flow_sheet(L))
     if scenario.generate:

@@ -20,8 +20,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..model.engine import generate, train
+from ..model.engine import Epoch, forward, generate, train
 from ..model.gradcheck import grad_check
+from ..model.text import train_text
 
 # Every function any formula may call; tests check each formula against this list, and the xlsx
 # writer relies on it (none needs Excel 365's _xlfn. prefix). ABS, AND, OR and INT: the gradient check.
@@ -71,8 +72,13 @@ class Context:
         """steps: the time steps (1-based) whose contributions to each gradient are shown, if not all."""
         sc = self.sc = scenario
         keep = True if steps is True else [t - 1 for t in steps]
-        self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
-                             sc.loss_mode, sc.optimizer, keep)
+        if sc.text is None:
+            self.records = train(sc.params, sc.inputs, sc.targets, sc.lr, max(sc.epochs, 1), sc.clip,
+                                 sc.loss_mode, sc.optimizer, keep)
+        else:       # record k: iteration k, on its chunk of the text (model/text.py)
+            data = [sc.vocab.index(ch) for ch in sc.text]
+            self.records = train_text(sc.params, data, sc.seq_length, sc.epochs, sc.lr, sc.clip, sc.loss_mode,
+                                      sc.optimizer, keep)
         self.P, self.F, self.B = self.records[0].params, self.records[0].fwd, self.records[0].bwd
 
     def record(self, slot):
@@ -82,7 +88,19 @@ class Context:
             return self.check.plus
         if slot == CHECK_MINUS:
             return self.check.minus
-        return self.records[max(slot, 1)]
+        if slot == 0:
+            return self.updated
+        return self.records[slot]
+
+    @cached_property
+    def updated(self):
+        """The Update sheet's forward pass: the weights after one update, on the same word (for a
+        text, the first chunk: iteration 1 reads the next one)."""
+        first = self.records[1]
+        if self.sc.text is None:
+            return first
+        return Epoch(first.params, forward(first.params, self.sc.inputs, self.sc.targets, self.sc.loss_mode),
+                     None, {}, first.state)
 
     @cached_property
     def check(self):

@@ -15,8 +15,9 @@ import numpy as np
 from ..model.optimizers import Refs
 from .backward import label, sum_over_time
 from .layout import CHART_ROWS, Part, SheetPlan, steps, units
-from .parameters import joined, most_probable, vocab, word
+from .parameters import joined, most_probable, vocab
 from .quantity import Heat, Quantity, Role, column, computed
+from .text import letter_ref
 
 # --- the updated weights ---------------------------------------------------------------------------
 
@@ -120,19 +121,24 @@ def param_bands(S, L, letters, quantity, t, caption, title):
 
 def _one_hot_row(offset):
     def one_hot(L, slot, r, k):
-        return f"IF(EXACT({L[vocab].ref(k)},{L[word].ref(r + offset)}),1,0)"
+        return f"IF(EXACT({L[vocab].ref(k)},{letter_ref(L, slot, r + offset)}),1,0)"
     return one_hot
 
 
-c_X = Quantity("c_X", lambda c, s: c.F.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
-c_TGT = Quantity("c_TGT", lambda c, s: c.F.target, _one_hot_row(1), "target_t, one row per time step.",
+c_X = Quantity("c_X", lambda c, s: c.record(s).fwd.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
+c_TGT = Quantity("c_TGT", lambda c, s: c.record(s).fwd.target, _one_hot_row(1), "target_t, one row per time step.",
                  one_hot=True)
 
 
+def own_inputs(L, slot):
+    """Does the network block at `slot` read letters of its own (a text's chunk past the first)?"""
+    return L.sc.text is not None and slot > 0
+
+
 def table(L, kind, slot):
-    """The one-hot tables are the same in every epoch: the Update sheet's (also read by the gradient
-    check's slots, below 0), or epoch 1's."""
-    return L[kind, min(max(slot, 0), 1)]
+    """A word's one-hot tables are the same in every epoch: the Update sheet's (also read by the
+    gradient check's slots, below 0), or epoch 1's. Each chunk of a text has its own."""
+    return L[kind, slot] if own_inputs(L, slot) else L[kind, min(max(slot, 0), 1)]
 
 
 def score_row(L, H, W, t, k):
@@ -231,7 +237,7 @@ SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
 
 def network_tables(L, slot):
     """The tables each compact sum over time reads, by role (as backward.gradient_tables)."""
-    return {"X": (c_X, min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), **L.family.network_tables(slot)}
+    return {"X": (c_X, slot if own_inputs(L, slot) else min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), **L.family.network_tables(slot)}
 
 
 @cache
@@ -248,7 +254,7 @@ def network_bands(S, L, letters, slot, backward, title, loss_only=False):
     predicted letters: a long word's check would otherwise carry 100,000 cells it never reads."""
     T, V, H = L.T, L.V, L.H
     labels = steps(T)
-    if slot in (0, 1):
+    if slot in (0, 1) or own_inputs(L, slot):
         S.band("One-hot inputs x_t and targets, one row per time step", [
             Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
     # Two bands, not one: a single row of every table would print at a tiny scale.
@@ -282,12 +288,12 @@ loss_before = Quantity("loss_before", lambda c, t: c.F.loss, lambda L, t, i, j: 
                        "The loss with the Parameters weights (Summary).", role=Role.LINK)
 
 
-@computed("The loss the updated weights give on the same word.", lambda c, t: c.records[1].fwd.loss)
+@computed("The loss the updated weights give on the same word.", lambda c, t: c.record(0).fwd.loss)
 def loss_next(L, t, i, j):
     return L[c_loss, 0].ref()
 
 
-@computed("loss_next - loss: negative when the update helped.", lambda c, t: c.records[1].fwd.loss - c.F.loss)
+@computed("loss_next - loss: negative when the update helped.", lambda c, t: c.record(0).fwd.loss - c.F.loss)
 def loss_change(L, t, i, j):
     return f"{L[loss_next].ref()}-{L[loss_before].ref()}"
 
