@@ -53,6 +53,13 @@ def safe_stem(word):
     return stem[:60]
 
 
+def stem_of(sc, text_file=None):
+    """The output's name: the template's, the text file's stem, or the word's."""
+    if sc.template:
+        return sc.template
+    return safe_stem(Path(text_file).stem if text_file else sc.word)
+
+
 def output_paths(stem, formats, out=None):
     """--out names the file (its extension must match a single format) or a folder."""
     if out is None:
@@ -115,7 +122,7 @@ def variant(sc, seed):
 def write_class_set(sc, formats, out, exercise, n, seed, progress=None):
     """Variant k (1..n, its weights from seed + k) as NAME-vKK-exercise and NAME-vKK-answers in each
     format, and NAME-variants.csv listing them; returns the paths written."""
-    stem, folder = sc.template or safe_stem(sc.word), Path(out or "output")
+    stem, folder = stem_of(sc), Path(out or "output")
     width, written, rows = len(str(n)), [], []
     with Staged() as staged:        # the whole set, or nothing
         for k in range(1, n + 1):
@@ -260,5 +267,5 @@ def export_pdf(paths):
 
 
 __all__ = ["FORMATS", "MAX_VARIANTS", "Job", "build", "check_variants", "export_pdf", "first_seed", "jobs",
-           "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "variant", "write",
+           "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "stem_of", "variant", "write",
            "write_atomically", "write_class_set", "Staged"]

@@ -12,7 +12,9 @@ from . import __version__
 from . import build as building
 from .model import cells
 from .model.optimizers import OPTIMIZERS
-from .model.scenario import InputError, list_templates, make_scenario
+from .model.scenario import InputError, list_templates
+from .model.text import smoothed
+from .model.textinput import make_any_scenario
 
 
 PROGRESS_AFTER = 1.0       # seconds: quicker builds show no bar
@@ -50,7 +52,11 @@ def main():
 
 
 @main.command()
-@click.argument("word")
+@click.argument("word", required=False)
+@click.option("--text", "text_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Train on a UTF-8 text file instead of WORD, chunk by chunk as min-char-rnn does.")
+@click.option("--seq-length", type=int, help="With --text: letters per chunk (default 25).")
+@click.option("--iterations", type=int, help="With --text: chunks trained on, one update each (default 100).")
 @click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
 @click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
 @click.option("--model", type=click.Choice(list(cells.CELLS)),
@@ -83,21 +89,22 @@ def main():
               help="With --exercise: a class set of N exercises (1..200), variant k with random weights "
                    "from --seed + k, and NAME-variants.csv listing them.")
 @click.option("--pdf", is_flag=True, help="Also print each workbook to PDF with LibreOffice.")
-def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, epochs, clip, loss_mode,
-          generate, start, temperature, layout, fmt, out, no_template, exercise, variants, pdf):
-    """Build the workbook for WORD (or for the template named WORD)."""
+def build(word, text_file, seq_length, iterations, vocab, hidden, model, seed, weights, lr, optimizer, momentum,
+          epochs, clip, loss_mode, generate, start, temperature, layout, fmt, out, no_template, exercise, variants,
+          pdf):
+    """Build the workbook for WORD (or for the template named WORD), or for --text FILE."""
     formats = building.parse_formats(fmt)
     if variants is not None:
         building.check_variants(variants, exercise, weights, out)
-    sc = make_scenario(word, vocab=vocab, hidden=hidden, model=model, seed=seed, weights=weights,
-                       lr=lr, epochs=epochs, clip=clip, loss_mode=loss_mode, generate=generate,
-                       start=start, layout=layout, optimizer=optimizer, momentum=momentum,
-                       temperature=temperature, use_template=not no_template)
+    sc = make_any_scenario(word, text_file=text_file, seq_length=seq_length, iterations=iterations, vocab=vocab,
+                           hidden=hidden, model=model, seed=seed, weights=weights, lr=lr, epochs=epochs, clip=clip,
+                           loss_mode=loss_mode, generate=generate, start=start, layout=layout, optimizer=optimizer,
+                           momentum=momentum, temperature=temperature, use_template=not no_template)
     if pdf:
         building.require_libreoffice()
     if variants is not None:
         return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf)
-    paths = building.output_paths(sc.template or building.safe_stem(sc.word), formats, out)
+    paths = building.output_paths(building.stem_of(sc, text_file), formats, out)
     started = time.monotonic()
     with LazyBar("building", started) as bar:
         built = building.build(sc, progress=bar)
@@ -112,6 +119,10 @@ def build(word, vocab, hidden, model, seed, weights, lr, optimizer, momentum, ep
         for written in building.export_pdf([job.path for job in jobs]):
             click.echo(f"wrote {written}")
     click.echo(f"total loss {built.loss:.6f}")
+    if sc.text is not None:
+        losses = [r.fwd.loss for r in built.context.records[:sc.epochs]]
+        click.echo(f"iteration {sc.epochs - 1}: loss {losses[-1]:.6f}, smooth loss "
+                   f"{smoothed(losses, sc.V, sc.seq_length)[-1]:.6f}")
 
 
 def class_set(sc, formats, out, exercise, n, seed, pdf):

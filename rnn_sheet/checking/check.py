@@ -9,6 +9,7 @@ import math
 import subprocess
 import tempfile
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -182,11 +183,23 @@ def scenario_of(book, named):
     if temperature is not None and not temperature > 0:
         raise InputError(f"the temperature must be above 0 (found {temperature:g})")
     draws = tuple(_number(u, "a draw") for u in named["draws"].flat) if "draws" in named else ()
-    return Scenario(word, vocab, H, cell, P, lr=_number(named["lr"], "lr"), seed=None, epochs=epochs,
-                    clip=_number(named["clip"], "clip") if "clip" in named else None,
-                    loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start,
-                    optimizer=_optimizer(named), temperature=temperature, draws=draws,
-                    check=_check_at(named, cell))
+    sc = Scenario(word, vocab, H, cell, P, lr=_number(named["lr"], "lr"), seed=None, epochs=epochs,
+                  clip=_number(named["clip"], "clip") if "clip" in named else None,
+                  loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start,
+                  optimizer=_optimizer(named), temperature=temperature, draws=draws,
+                  check=_check_at(named, cell))
+    return _text_of(sc, named) if "text" in named else sc
+
+
+def _text_of(sc, named):
+    """A book that trains on a text: its text (its letters as the Text sheet holds them now), the
+    chunk length it was built for and its iterations."""
+    text = _letters(named["text"], "text") + (_letters(named["text_tail"], "text") if "text_tail" in named else "")
+    missing = [c for c in text if c not in sc.vocab]
+    if missing:
+        raise InputError(f"{missing[0]!r} in the text is not in the vocabulary {sc.vocab!r}")
+    S = int(_number(named["seq_length"], "seq_length"))
+    return replace(sc, text=text, seq_length=S, word=text[:S + 1], epochs=named["loss_iterations"].size)
 
 
 def _optimizer(named):

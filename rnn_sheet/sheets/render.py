@@ -34,8 +34,10 @@ def build(scenario, progress=None):
     """The workbook of a scenario, its sheets rendered as a writer asks for them (a formula too
     long for Excel is refused then, before the file is complete); progress(done, total), if given,
     is called once the engine has run."""
+    if scenario.text is not None:
+        _text_fits(scenario)
     L = plan(scenario)
-    cells = sum(b.nrows * b.ncols for sheet in L.sheets for b in sheet.blocks.values())
+    cells = cell_count(L)
     if cells > MAX_CELLS:
         raise InputError(f"this workbook would hold {cells:,} cells, more than the {MAX_CELLS:,} a "
                          "spreadsheet opens comfortably: use a shorter word, fewer --epochs or a smaller "
@@ -52,6 +54,22 @@ def build(scenario, progress=None):
     names = {name: L[key] for name, key in L.names.items()}
     placed_at = {L.where[key]: key for key in L.placed}
     return Built(Book(sheets, names, _properties(scenario), partial(block_cells, L, ctx, placed_at)), L, ctx)
+
+
+def cell_count(L):
+    return sum(b.nrows * b.ncols for sheet in L.sheets for b in sheet.blocks.values())
+
+
+def _text_fits(sc):
+    """A text's book grows by the same cells with each iteration past the first: from two small plans,
+    before planning them all, how many iterations the cell cap leaves room for."""
+    two, three = (cell_count(plan(replace(sc, epochs=n))) for n in (2, 3))
+    each = three - two
+    if two + each * (sc.epochs - 2) > MAX_CELLS:
+        fit = max(0, (MAX_CELLS - two) // each + 2)
+        raise InputError(f"{sc.epochs} iterations would make {two + each * (sc.epochs - 2):,} cells, more than the "
+                         f"{MAX_CELLS:,} a spreadsheet opens comfortably: at most {fit} iterations fit "
+                         "(or use a smaller --seq-length, --hidden or vocabulary)")
 
 
 def render_sheet(L, ctx, plan_sheet):

@@ -22,8 +22,8 @@ def _rows(c, t):
 
 
 text_rows = Quantity("text", _rows, role=Role.INPUT,
-                     note="The text, seq_length letters a row (↵ is a newline, ␣ shows a space elsewhere). "
-                          "Iteration n reads the row its pointer p is on. An input.")
+                     note="The text, seq_length letters a row (↵ is a newline). Iteration n reads the row its "
+                          "pointer p is on, and the first letter of the next row as its last target. An input.")
 text_tail = Quantity("text_tail", lambda c, t: np.array([list(c.sc.text[full_rows(c.sc) * c.sc.seq_length:])],
                                                           dtype=object), role=Role.INPUT,
                      note="The rest of the text, shorter than a chunk. An input.")
@@ -80,8 +80,9 @@ def text_sheet(L):
     if tail:
         P.band("The rest of the text", [Part(text_tail, None, f"text[{n * S} :]", 1, tail, [f"p={n * S}"],
                                              [str(j) for j in range(tail)])])
+        L.name("text_tail", text_tail)
     L.name("text", text_rows)
-    params = L.sheet("Parameters")
-    params.quantities[("word", None)] = first_chunk
-    L.placed[("word", None)] = first_chunk
+    # Parameters' word block now shows first_chunk; it keeps its key, by which every sheet reads it.
+    params, key = L.sheet("Parameters"), L.key("word")
+    params.quantities[key] = L.placed[key] = first_chunk
     return P

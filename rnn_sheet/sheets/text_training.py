@@ -44,16 +44,18 @@ def carried(q, state):
         rows = np.array(q.value(c, slot), dtype=float)
         rows[0] = c.record(slot).start[state]
         return rows
-    return Quantity(q.kind, value, formula, "Row 0: the state the chunk starts from: the previous chunk's "
+    # A kind of its own: a kind looked up by name must name one quantity (layout.Layout.key).
+    return Quantity(f"{q.kind}_carried", value, formula, "Row 0: the state the chunk starts from: the previous chunk's "
                     "last (carried), or 0 where the pointer wrapped to the start (reset). "
                     + (q.note if isinstance(q.note, str) else ""),
                     q.role, q.heat)
 
 
 def carry_state(S, L, slot):
+    """Row 0 of each state table of network block `slot` carried in (the tables keep their keys)."""
     for key, q in list(S.quantities.items()):
         for state in L.cell.state:
-            if key == (table_kind(state), slot):
+            if key[1] == slot and q.kind == table_kind(state):
                 S.quantities[key] = carried(q, state)
 
 
