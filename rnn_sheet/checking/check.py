@@ -166,7 +166,10 @@ def scenario_of(book, named):
     vocab = _letters(named["vocab"], "vocabulary")
     word = _letters(named["word"], "word")
     check_text(word, vocab)
-    cell = cells.from_param_names(named)
+    cell = cell_of(named)
+    missing = [n for n in cell.param_names if n not in named]
+    if missing:
+        raise InputError(f"the workbook's model is {cell.name}, but it names no parameter {missing[0]!r}")
     V, H = len(vocab), named["Why"].shape[1]
     # The same checks as a weights file: shapes, numbers only, finite.
     P = parse_weights({n: _as_param(named[n], s) for n, s in cell.param_shapes(V, H).items()},
@@ -200,6 +203,18 @@ def _text_of(sc, named):
         raise InputError(f"{missing[0]!r} in the text is not in the vocabulary {sc.vocab!r}")
     S = int(_number(named["seq_length"], "seq_length"))
     return replace(sc, text=text, seq_length=S, word=text[:S + 1], epochs=named["loss_iterations"].size)
+
+
+def cell_of(named):
+    """The cell the workbook's `model` cell names; a book from before it had one: the cell its
+    parameters fit (which cannot tell cells with the same parameters apart)."""
+    if "model" not in named:
+        return cells.from_param_names(named)
+    name = str(named["model"].flat[0])
+    cell = cells.get(name)
+    if cell is None:
+        raise InputError(f"the model cell holds {name!r}, which is none of {', '.join(cells.CELLS)}")
+    return cell
 
 
 def _optimizer(named):

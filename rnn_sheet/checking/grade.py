@@ -33,7 +33,7 @@ from .read import Workbook, xlsx_names
 
 TOLERANCE = 1e-4        # as the exercise's self-check cells
 # Defined names a file's own scenario is read from (check.scenario_of), besides the parameters.
-INPUTS = ("vocab", "word", "lr", "clip", "loss_epochs", "generated", "start", "loss_1")
+INPUTS = ("model", "vocab", "word", "lr", "clip", "loss_epochs", "generated", "start", "loss_1")
 
 
 @dataclass

@@ -2,6 +2,7 @@
 experiment and what this workbook was built from. Text cells only, never formulas: nothing a user
 typed (the word, say) can become a formula, and the sheet changes no value."""
 from .. import __version__
+from ..workbook.grid import Block
 from .layout import SheetPlan, show_char
 
 KEY, TEXT = 1, 2        # columns: a short key, then the sentence
@@ -73,7 +74,7 @@ def sheet(L, sc):
     template = [("template", f"'{sc.template}'" + (f": {sc.description}" if sc.description else ""))]
     _section(S, "This workbook", (template if sc.template else []) + [
         ("word", sc.word), ("vocabulary", " ".join(show_char(c) for c in sc.vocab)),
-        ("model", f"{cell.name} ({cell.summary})"),
+        ("model", cell.name), ("", cell.summary),
         ("hidden size", sc.hidden), ("weights", origin), ("learning rate lr", sc.lr),
         ("optimizer", _optimizer_text(L.optimizer)), ("epochs", sc.epochs),
         ("gradient clipping", f"±{sc.clip:g}" if sc.clip else "none"),
@@ -125,6 +126,8 @@ def _section(S, title, rows):
     for key, text in rows:
         if key:
             S.label(S.row, KEY, key, "rowlabel_left")
+        if key == "model":      # what `check` and `grade` read to know the cell (its parameters may not tell)
+            S.names["model"] = Block(S.name, S.row, TEXT)
         S.label(S.row, TEXT, text)
         S.row += 1
     S.row += 1

@@ -68,6 +68,7 @@ class SheetPlan:
     bands: list = field(default_factory=list)       # (first row, last row): kept on one printed page
     outline: list = field(default_factory=list)     # (first row, last row): detail that folds away
     captions: dict = field(default_factory=dict)    # key -> the caption above its block
+    names: dict = field(default_factory=dict)       # defined name -> Block of a label (About's model)
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -161,6 +162,7 @@ class Layout:
         self.where = {}          # key -> Block
         self.placed = {}         # key -> Quantity
         self.names = {}          # defined name -> key (as given: resolved when read, see key)
+        self.label_names = {}    # defined name -> Block: a text label, not a quantity
         self.kinds = {}          # kind -> the one placed Quantity of that kind (None: several)
         self.weights_of = {}     # network-block slot -> parameter name -> Quantity, for a sheet's own weights
         self.captions = {}       # key -> caption
@@ -181,6 +183,7 @@ class Layout:
         self.where.update(sheet.blocks)
         self.placed.update(sheet.quantities)
         self.captions.update(sheet.captions)
+        self.label_names.update(sheet.names)
         for q in sheet.quantities.values():
             self.kinds[q.kind] = q if self.kinds.get(q.kind, q) is q else None
         return sheet

@@ -51,7 +51,7 @@ def build(scenario, progress=None):
     if progress:
         progress(1, 1)
     sheets = [Unrendered(p.name, partial(render_sheet, L, ctx, p)) for p in L.sheets]
-    names = {name: L[key] for name, key in L.names.items()}
+    names = {**{name: L[key] for name, key in L.names.items()}, **L.label_names}
     placed_at = {L.where[key]: key for key in L.placed}
     return Built(Book(sheets, names, _properties(scenario), partial(block_cells, L, ctx, placed_at)), L, ctx)
 
