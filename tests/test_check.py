@@ -10,6 +10,7 @@ import pytest
 
 from rnn_sheet.checking import recalc
 from rnn_sheet.checking.check import check_many
+from rnn_sheet.checking.read import xlsx_names
 from rnn_sheet.cli import run as cli_run
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets import build
@@ -79,6 +80,15 @@ def files(folder):
         out[f"{key}_xml.xlsx"] = path = folder / f"{key}_xml.xlsx"
         write_xlsx(built.book, path)
         expect[f"{key}_xml.xlsx"] = tamper_xlsx_xml(path, built)
+    # Saved by openpyxl, which stores no cached values: only the engine can be compared.
+    for key, change in (("a_hello_openpyxl.xlsx", False), ("a_hello_openpyxl_bad.xlsx", True)):
+        wb = openpyxl.load_workbook(out["a_hello.xlsx"])
+        if change:      # h_2's first cell, one more than its formula says
+            block = xlsx_names(wb)["h_2"]
+            cell = wb[block.sheet].cell(block.row + 1, block.col + 1)
+            cell.value = "=1+" + cell.value.lstrip("=")
+        wb.save(folder / key)
+        out[key] = folder / key
     # Round trip: LibreOffice opens our file and saves it in the same format (one call per format).
     for fmt in WRITERS:
         goods = [p for k, p in out.items() if k.endswith(f".{fmt}") and "_" not in k.split(".")[0][2:]]
@@ -110,6 +120,18 @@ def test_our_workbooks_pass(reports, key, fmt):
     assert rep.max_cached_diff < 1e-9 and rep.max_engine_diff < 1e-9
     assert set(FORWARD) | {"dWxh", "Wxh_new", "loss_next"} <= set(rep.names_compared)
     assert rep.lines()[-1].startswith("OK")
+
+
+@pytest.mark.libreoffice
+def test_a_file_without_cached_values_is_compared_with_the_engine_only(reports):
+    rep = reports["a_hello_openpyxl.xlsx"]
+    assert rep.ok and rep.uncached, "\n".join(rep.lines())
+    assert rep.names_compared == reports["a_hello.xlsx"].names_compared and rep.formulas == reports["a_hello.xlsx"].formulas
+    lines = rep.lines()
+    assert "holds no cached values" in lines[1] and lines[-1] == "OK: LibreOffice and the engine agree (no cached values to compare)"
+    bad = reports["a_hello_openpyxl_bad.xlsx"]
+    assert not bad.ok and bad.uncached and bad.engine_mismatches and not bad.mismatches
+    assert bad.lines()[-1] == "FAILED: LibreOffice and the engine disagree"
 
 
 @pytest.mark.libreoffice

@@ -13,16 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 
 from ..model import cells, optimizers
 from ..model.gradcheck import CheckAt
 from ..model.scenario import InputError, Scenario, check_text, parse_weights
 from ..sheets import named_values
-from ..workbook.grid import a1
+from ..workbook.grid import a1, parse_a1
 from . import recalc
 from .compare import RATIO, compare_cached, diff, is_number, ratio_tolerance
-from .read import block_values, cell_name, read_workbook
+from .read import TooLarge, cell_name, name_cells, read_values, read_workbook
 
 # Names every workbook of ours has (besides its cell's parameters); without them it is not ours.
 REQUIRED = ("lr", "vocab", "word", "loss")
@@ -63,6 +62,8 @@ def open_workbook(path):
         raise InputError(f"{path} is not a workbook: expected an .xlsx or .ods file")
     try:
         book = read_workbook(path)
+    except TooLarge as e:
+        raise InputError(f"{path} is not an rnn-sheet workbook: {e}") from None
     except Exception as e:      # a damaged file can fail inside zipfile, XML or openpyxl in many ways
         raise InputError(f"{path} is not a readable {kind[1:]} workbook ({type(e).__name__})") from None
     cell = cells.from_param_names(book.names)
@@ -74,18 +75,19 @@ def open_workbook(path):
 
 
 def compare(book, recomputed, tol=1e-9, program="LibreOffice"):
+    wanted = {(s, *parse_a1(c)) for s, c in book.formulas} | name_cells(book.names)
     with warnings.catch_warnings():     # Gnumeric's files have no default style; openpyxl adds its own
         warnings.filterwarnings("ignore", "Workbook contains no default style")
         try:
-            wb = openpyxl.load_workbook(recomputed, data_only=True)
+            fresh = read_values(recomputed, wanted)
         except Exception as e:  # noqa: BLE001 - any reader failure is the same answer for the user
             raise InputError(f"{program}'s recomputed copy of {book.path} cannot be read back ({e})") from None
-    rep = compare_cached(book, wb, tol)
+    rep = compare_cached(book, fresh, tol)
     rep.program = program
     named = {}
     for n, block in book.names.items():
         try:
-            named[n] = np.array(block_values(wb, block), dtype=object)
+            named[n] = np.array(fresh.block(block), dtype=object)
         except (KeyError, ValueError, IndexError):
             rep.problems.append(f"defined name {n} does not point at cells of this workbook")
     if not rep.problems:
