@@ -148,12 +148,14 @@ def templates():
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--tol", type=float, default=1e-9, show_default=True,
               help="Largest difference allowed (absolute below 1, relative above).")
-@click.option("--engine", type=click.Choice(["libreoffice", "gnumeric"]), default="libreoffice", show_default=True,
+@click.option("--engine", type=click.Choice(["libreoffice", "gnumeric", "formulas"]), default="libreoffice",
+              show_default=True,
               help="The program that recomputes: Gnumeric is stricter about arrays in a plain cell, as "
-                   "older Excel is.")
+                   "older Excel is; formulas (the Python package) computes as Excel does, with no office "
+                   "suite (.xlsx only; pip install 'rnn-sheet[formulas]').")
 def check(file, tol, engine):
-    """Recompute FILE (.xlsx or .ods) with LibreOffice (or Gnumeric); compare with its cached values and
-    the engine.
+    """Recompute FILE (.xlsx or .ods) with LibreOffice (or Gnumeric, or the formulas package); compare
+    with its cached values and the engine.
 
     Exit status 0 when everything agrees, 1 when something does not, 2 when FILE cannot be checked."""
     _require_tolerance(tol)

@@ -21,7 +21,7 @@ from ..sheets import named_values
 from ..workbook.grid import a1, parse_a1
 from . import recalc
 from .compare import RATIO, compare_cached, diff, is_number, ratio_tolerance
-from .read import TooLarge, cell_name, name_cells, read_values, read_workbook
+from .read import TooLarge, Values, cell_name, name_cells, read_values, read_workbook
 
 # Names every workbook of ours has (besides its cell's parameters); without them it is not ours.
 REQUIRED = ("lr", "vocab", "word", "loss")
@@ -33,12 +33,15 @@ def check(path, tol=1e-9, engine="libreoffice"):
 
 def check_many(paths, tol=1e-9, engine="libreoffice"):
     """Check several workbooks with one LibreOffice start (most of the cost of a check), or with
-    Gnumeric (recalc.ENGINES)."""
+    Gnumeric or the formulas package (recalc.ENGINES)."""
     books = [open_workbook(p) for p in paths]
     program = recalc.ENGINES[engine]
-    if engine == "gnumeric" and any(book.path.suffix.lower() == ".ods" for book in books):
-        # Gnumeric's .xlsx of an .ods carries notes without authors, which openpyxl cannot read back.
-        raise InputError("--engine gnumeric checks .xlsx files; check an .ods with LibreOffice")
+    if engine != "libreoffice" and any(book.path.suffix.lower() == ".ods" for book in books):
+        # Gnumeric's .xlsx of an .ods carries notes without authors, which openpyxl cannot read back;
+        # the formulas package reads .xlsx only.
+        raise InputError(f"--engine {engine} checks .xlsx files; check an .ods with LibreOffice")
+    if engine == "formulas":
+        return [compare(book, _excel_values(book), tol, program) for book in books]
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-check-") as tmp:
         try:
             outs = recalc.recompute_copies([book.path for book in books], tmp, engine=engine)
@@ -50,6 +53,17 @@ def check_many(paths, tol=1e-9, engine="libreoffice"):
             raise InputError(f"{program} could not open {paths[0] if len(paths) == 1 else 'a file'}"
                              " as a spreadsheet") from None
         return [compare(book, out, tol, program) for book, out in zip(books, outs)]
+
+
+def _excel_values(book):
+    from . import excel
+    from .read import sheet_names
+    try:
+        return excel.recompute(book.path, sheet_names(book.path))
+    except excel.FormulasMissing as e:
+        raise InputError(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - the package fails in its own ways on what it cannot model
+        raise InputError(f"the formulas package cannot recompute {book.path} ({type(e).__name__}: {e})") from None
 
 
 def open_workbook(path):
@@ -75,11 +89,12 @@ def open_workbook(path):
 
 
 def compare(book, recomputed, tol=1e-9, program="LibreOffice"):
+    """`recomputed`: the recomputed copy's path, or its values (read.Values)."""
     wanted = {(s, *parse_a1(c)) for s, c in book.formulas} | name_cells(book.names)
     with warnings.catch_warnings():     # Gnumeric's files have no default style; openpyxl adds its own
         warnings.filterwarnings("ignore", "Workbook contains no default style")
         try:
-            fresh = read_values(recomputed, wanted)
+            fresh = recomputed if isinstance(recomputed, Values) else read_values(recomputed, wanted)
         except Exception as e:  # noqa: BLE001 - any reader failure is the same answer for the user
             raise InputError(f"{program}'s recomputed copy of {book.path} cannot be read back ({e})") from None
     rep = compare_cached(book, fresh, tol)

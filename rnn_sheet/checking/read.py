@@ -126,6 +126,15 @@ class Values(dict):
                 for r in range(block.row, block.row + block.nrows)]
 
 
+def sheet_names(path):
+    """The sheet names of an .xlsx, in order."""
+    wb = _open_xlsx(path)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def read_values(path, wanted):
     """Values of the cells `wanted` ({(sheet, row, col)}) in an .xlsx, streamed (a recomputed copy)."""
     _check_parts(path)

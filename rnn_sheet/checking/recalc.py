@@ -34,7 +34,7 @@ INSTALL_HINT = ("LibreOffice is needed to recompute workbooks: install it with "
 
 GNUMERIC_HINT = ("Gnumeric is needed to recompute with --engine gnumeric: install it with "
                  "'apt-get install --no-install-recommends gnumeric' (Debian/Ubuntu)")
-ENGINES = {"libreoffice": "LibreOffice", "gnumeric": "Gnumeric"}
+ENGINES = {"libreoffice": "LibreOffice", "gnumeric": "Gnumeric", "formulas": "formulas (Excel's semantics)"}
 
 
 class EngineMissing(RuntimeError):
