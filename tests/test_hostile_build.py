@@ -47,6 +47,8 @@ def test_weights_that_are_no_regular_file_are_refused_without_reading(tmp_path):
         assert_one_line_error(r, weights, "cannot read weights file", *words)
         assert time.monotonic() - started < 5
     assert files_under(tmp_path) == ["large.json"]
+    r = run_cli("build", "--text", "fifo.json", "--out", "w.xlsx", cwd=tmp_path)      # a training text too
+    assert_one_line_error(r, "cannot read text file fifo.json", "device, pipe or socket")
 
 
 # --- writing --------------------------------------------------------------------------------------

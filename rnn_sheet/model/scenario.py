@@ -140,7 +140,11 @@ def read_weights_file(path):
     never ends), at most MAX_WEIGHTS_FILE bytes read, no number larger than a double, no nesting
     deeper than the parser's stack."""
     import json     # only for a weights file: not at every start-up
-    text = _read_small_file(path, MAX_WEIGHTS_FILE, "weights file")
+    data = read_input_file(path, MAX_WEIGHTS_FILE, "weights file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read weights file {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from None
     try:
         return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as e:
@@ -164,7 +168,9 @@ def _json_int(digits):
     return int(digits)
 
 
-def _read_small_file(path, limit, what):
+def read_input_file(path, limit, what):
+    """The bytes of a file a user hands us, read only if it is a regular file (a FIFO would block, a
+    device never end) of at most `limit` bytes; else a one-line InputError naming it as `what`."""
     import os
     import stat
     try:
@@ -179,11 +185,8 @@ def _read_small_file(path, limit, what):
     with open(fd, "rb") as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"cannot read {what} {path}: it is larger than {limit >> 20} MB (weights take far less)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"cannot read {what} {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise InputError(f"cannot read {what} {path}: it is larger than {limit >> 20} MB")
+    return data
 
 
 def _shape_text(shape):

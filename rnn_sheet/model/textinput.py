@@ -6,10 +6,9 @@ Every character is kept. The characters a cell would not show are written as vis
 in the engine and in the sheets alike, so a sheet's EXACT() compares what the student sees.
 """
 import dataclasses
-from pathlib import Path
 
 from . import scenario as scenarios
-from .scenario import MAX_VOCAB, MAX_WORD, InputError, find_template, read_template
+from .scenario import MAX_VOCAB, MAX_WORD, InputError, find_template, read_input_file, read_template
 
 VISIBLE = {"\n": "↵", "\t": "⇥", "\r": "␍"}
 DEFAULT_SEQ_LENGTH = 25
@@ -22,12 +21,12 @@ FLAG_KEYS = {"vocab": "vocab", "hidden": "hidden", "model": "model", "seed": "se
              "optimizer": "optimizer", "momentum": "momentum", "temperature": "temperature"}
 
 
+MAX_TEXT_FILE = 16 << 20     # bytes: far more text than a workbook's cell limit lets a book train on
+
+
 def read_text_file(path):
     """The file's text, UTF-8 (a byte-order mark dropped), or a one-line InputError."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read text file {path}: {e.strerror}") from None
+    raw = read_input_file(path, MAX_TEXT_FILE, "text file")     # not a FIFO, a device or gigabytes
     if b"\0" in raw:
         raise InputError(f"text file {path} is binary (it holds NUL bytes): give a UTF-8 text file")
     try:
