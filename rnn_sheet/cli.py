@@ -11,7 +11,7 @@ import click
 from . import __version__
 from . import build as building
 from .model import cells
-from .model.optimizers import OPTIMIZERS
+from .model.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OPTIMIZERS
 from .model.scenario import InputError, list_templates
 from .model.text import smoothed
 from .model.textinput import make_any_scenario
@@ -60,13 +60,14 @@ def main():
 @click.option("--vocab", help="Vocabulary characters, in order (default: the word's distinct letters).")
 @click.option("--hidden", type=int, help="Hidden size, 1..64 (default 3).")
 @click.option("--model", type=click.Choice(list(cells.CELLS)),
-              help="article: scalar Whh and bias, as in the seed article (default); standard: min-char-rnn; "
-                   "lstm, gru: gated cells; feedforward: no recurrent term (no memory).")
+              help=f"The network cell (default {cells.DEFAULT}): " + "; ".join(
+                  f"{c.name}: {c.summary.removeprefix(c.name + ': ')}" for c in cells.CELLS.values()) + ".")
 @click.option("--seed", type=int, help="Seed for random weights (default 0).")
 @click.option("--weights", type=click.Path(dir_okay=False), help="JSON file with the weights.")
 @click.option("--lr", type=float, help="Learning rate of the update (default 0.1).")
 @click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)),
-              help="The update rule: sgd (default), momentum, adagrad (as min-char-rnn) or adam.")
+              help=f"The update rule (default {DEFAULT_OPTIMIZER}): " + "; ".join(
+                  f"{o.name}: {o.summary}" for o in OPTIMIZERS.values()) + ".")
 @click.option("--momentum", type=float, help="μ of --optimizer momentum, 0 <= MU < 1 (default 0.9).")
 @click.option("--epochs", type=int, help="Training epochs shown on a Training sheet (default 0).")
 @click.option("--clip", type=float, help="Clip every gradient entry to [-CLIP, CLIP] before updates.")

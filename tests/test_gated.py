@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnn_sheet.model import cells
-from rnn_sheet.model.cells.base import sigmoid
+from rnn_sheet.model.cells.activations import sigmoid
 from rnn_sheet.model.engine import backward, forward, generate, train
 from rnn_sheet.model.scenario import make_scenario
 from test_engine import encode, numeric_grads, rel_error

@@ -37,6 +37,7 @@ class Refs:
 class Optimizer:
     name = ""
     title = ""               # for headings: "SGD", "Adam", ...
+    summary = ""             # a few words for --optimizer's help
     state = ()               # names of the per-weight state it keeps (none for SGD)
     settings = {}            # name -> value of the inputs its rule reads (momentum's μ)
     setting_notes = {}       # name -> plain-maths note of each setting
@@ -96,6 +97,7 @@ def _names(optimizer, state):
 
 class SGD(Optimizer):
     name, title = "sgd", "SGD"
+    summary = "plain gradient descent"
 
     def step(self, w, g, lr, state, k):
         return w - lr * g, {}
@@ -109,6 +111,7 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     name, title = "momentum", "momentum"
+    summary = "a velocity that keeps a share μ of the last step (--momentum)"
     state = ("v",)
     setting_notes = {"momentum": "μ (momentum): how much of the last step's velocity v carries on, "
                                  "v = μ · v + dW, 0 ≤ μ < 1. An input."}
@@ -137,6 +140,7 @@ class Momentum(Optimizer):
 
 class Adagrad(Optimizer):
     name, title = "adagrad", "Adagrad"
+    summary = "steps scaled by each weight's summed squared gradients, as min-char-rnn"
     state = ("m",)
 
     def step(self, w, g, lr, state, k):
@@ -159,6 +163,7 @@ class Adagrad(Optimizer):
 
 class Adam(Optimizer):
     name, title = "adam", "Adam"
+    summary = "momentum and Adagrad-like scaling, with bias correction"
     state = ("m", "v")
     remark = "k = 1, 2, ... counts the updates: dividing by 1 - 0.9^k and 1 - 0.999^k undoes m and v's start at 0"
     DECAY = {"m": (0.9, 0.1), "v": (0.999, 0.001)}

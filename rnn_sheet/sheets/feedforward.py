@@ -35,10 +35,10 @@ def a(L, t, i, j):
     return f"{L[rnn.wx, t].ref(i)}+{L[rnn.bh_link, t].ref(i)}"
 
 
-@computed("h_t = tanh(Wxh · x_t + bh), between -1 and 1: it depends on letter t alone (no memory).",
-          lambda c, t: c.F.h[t - 1], exercise=True)
+@computed(lambda L: f"h_t = {rnn.act(L).maths('Wxh · x_t + bh')}, {rnn.act(L).range}: it depends on letter t "
+                    "alone (no memory).", lambda c, t: c.F.h[t - 1], exercise=True)
 def h(L, t, i, j):
-    return f"TANH({L[a, t].ref(i)})"
+    return rnn.act(L).formula(L[a, t].ref(i))
 
 
 def forward_bands(S, L, t, letters, full):
@@ -46,9 +46,9 @@ def forward_bands(S, L, t, letters, full):
     S.band("Wxh · x_t: the input letter through the input weights", shown(L, [
         Part(rnn.Wxh_link, t, "Wxh", H, V, units(H), letters), "×",
         Part(x, t, "x_t", V, row_labels=letters), "=", Part(rnn.wx, t, "Wxh·x_t", H)], full), detail=True)
-    S.band("h_t = tanh(Wxh·x_t + bh): the hidden layer, from this letter alone", shown(L, [
+    S.band(f"h_t = {rnn.act(L).maths('Wxh·x_t + bh')}: the hidden layer, from this letter alone", shown(L, [
         Part(rnn.bh_link, t, "bh", H, row_labels=units(H)), "→", Part(a, t, "sum = Wxh·x_t + bh", H),
-        "→", Part(h, t, "h_t = tanh", H)], full), "No h(t-1): a feed-forward network does not remember the letters "
+        "→", Part(h, t, f"h_t = {rnn.act(L).symbol}", H)], full), "No h(t-1): a feed-forward network does not remember the letters "
                                                    "before")
 
 
@@ -68,7 +68,7 @@ def backward_bands(S, L, t, letters, contributions):
     parts = [Part(rnn.da, t, "da_t", H, row_labels=units(H))]
     if not contributions:
         parts = [Part(rnn.b_h, t, "h_t", H, row_labels=units(H)), " ", Part(rnn.da, t, "da_t", H)]
-    S.band("da_t = (1 - h_t²) · dh_t: back through tanh", parts)
+    S.band(f"da_t = {rnn.act(L).slope_maths('h_t')} · dh_t: back through {rnn.act(L).name}", parts)
     if contributions:
         S.band("Input weights and bias: this step's gradient contributions", [
             Part(rnn.dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
@@ -98,16 +98,16 @@ def sum_over_time(L, name, i, j, tables):
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
 
-def hidden_row(W, X, r, i):
+def hidden_row(L, W, X, r, i):
     """h_r = tanh(Wxh x_r + bh) for row r >= 1 of a table whose row 0 is h_0 = 0 (kept so that every
     cell's tables line up); X row r-1 holds x_r."""
-    return f"TANH(SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{W('bh').ref(i)})"
+    return rnn.act(L).formula(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{W('bh').ref(i)}", True)
 
 
 @computed("h_t = tanh(Wxh · x_t + bh), one row per step; row 0 is h_0 = 0, which nothing reads.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
-    return None if r == 0 else hidden_row(weights(L, slot), table(L, c_X, slot), r, i)
+    return None if r == 0 else hidden_row(L, weights(L, slot), table(L, c_X, slot), r, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t: nothing comes back from the step after.", lambda c, s: c.record(s).bwd.dh,
@@ -147,7 +147,7 @@ def network_back_bands(S, L, slot, title):
 
 @computed("h = tanh(Wxh · x + bh); row 0 is h_0 = 0, which nothing reads.", lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
-    return None if r == 0 else hidden_row(final_weights(L), L[gen_X], r, i)
+    return None if r == 0 else hidden_row(L, final_weights(L), L[gen_X], r, i)
 
 
 def generate_parts(L, labels):

@@ -7,6 +7,7 @@ error after its activation (d_k) and the cell state, is the family's (lstm.py, g
 Kinds, for gate k: Wxk Whk bk (inputs), wx_k wh_k a_k k (Step t), b_k d_k da_k dWxk_t dWhk_t dbk_t
 (Back t), g_DA_k (Gradients), c_K c_dA_k c_WhkT (network blocks), gen_K (Generate).
 """
+from ..model.cells.activations import SIGMOID
 from .backward import b_hprev, b_x, gradient
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X
@@ -16,20 +17,17 @@ from .training import table, weights
 
 
 def activation(gate, a, compound=False):
-    """The gate's activation of `a` (a reference, or a compound expression) as formula text;
-    σ(a) = (1 + tanh(a/2)) / 2 never overflows."""
-    if gate.activation == "tanh":
-        return f"TANH({a})"
-    return f"(1+TANH(({a})/2))/2" if compound else f"(1+TANH({a}/2))/2"
+    """The gate's activation of `a` (a reference, or a compound expression) as formula text."""
+    return gate.activation.formula(a, compound)
 
 
 def slope(gate, d, k):
     """d ∘ (the activation's derivative, from its value k): σ' = k(1 - k), tanh' = 1 - k²."""
-    return f"{d}*{k}*(1-{k})" if gate.activation == "sigmoid" else f"{d}*(1-{k}*{k})"    # k*k: see rnn.da
+    return f"{d}*{gate.activation.slope_formula(k)}"
 
 
 def symbol(gate):
-    return "σ" if gate.activation == "sigmoid" else "tanh"
+    return gate.activation.symbol
 
 
 def _contribution(name):
@@ -63,11 +61,11 @@ class GateSheets:
         self.a = Quantity(f"a_{k}", forward_at(f"a_{k}"), self._a,
                           f"a_{k} = {Wx} · x_t + {Wh} · {self.rec_label} + {b}")
         self.act = Quantity(k, forward_at(k), self._act, f"{self.equation}: the {g.title}." + (
-            " σ(a) = (1 + tanh(a/2)) / 2, between 0 and 1." if g.activation == "sigmoid" else ""), exercise=True)
+            " σ(a) = (1 + tanh(a/2)) / 2, between 0 and 1." if g.activation is SIGMOID else ""), exercise=True)
         # Back t
         self.b_act = link(f"b_{k}", k, f"{k}_t from the forward step sheet.", forward_at(k))
         self.da = Quantity(f"da_{k}", backward_at(f"da_{k}"), self._da, f"da_{k} = d{k} ∘ " + (
-            f"{k}_t ∘ (1 - {k}_t): back through σ" if g.activation == "sigmoid" else
+            f"{k}_t ∘ (1 - {k}_t): back through σ" if g.activation is SIGMOID else
             f"(1 - {k}_t²): back through tanh"), heat=Heat.DIVERGING, exercise=True)
         self.dWx_t = Quantity(f"d{Wx}_t", _contribution(Wx), self._dWx_t, f"d{Wx}_t = da_{k} · x_tᵀ",
                               heat=Heat.DIVERGING)

@@ -28,7 +28,7 @@ grad_norms = Quantity("grad_norms", lambda c, t: norms(c.B.dh), norm_of("dh"),
 def gradient_flow_sheet(L):
     T = L.T
     S = SheetPlan("Gradient flow", "backward")
-    S.title("Gradient flow: how much error reaches each time step", L.family.flow_note)
+    S.title("Gradient flow: how much error reaches each time step", L.cell.flow_note or L.family.flow_note)
     S.band("Size of the gradient per time step (from the Back sheets)", [
         Part(flow_t, None, "step", T), Part(grad_norms, None, "|dh_t|", T)] + L.family.flow_parts(L))
     L.name("grad_norms", grad_norms)

@@ -15,7 +15,9 @@ FAMILIES = {ArticleCell: "rnn", StandardCell: "rnn", LSTMCell: "lstm", GRUCell: 
 
 
 def family(cell):
-    return importlib.import_module(f"{__package__}.{FAMILIES[type(cell)]}")
+    """The sheet family of the cell's class, or of the nearest parent that has one (relu: the tanh family's)."""
+    name = next(FAMILIES[c] for c in type(cell).__mro__ if c in FAMILIES)
+    return importlib.import_module(f"{__package__}.{name}")
 
 
 # Steps a gathered sheet holds at most. Few sheets open fast, but a writer holds one sheet's cells

@@ -88,10 +88,15 @@ def a(L, t, i, j):
     return f"{L[wx, t].ref(i)}+{L[wh, t].ref(i)}"
 
 
-@computed("h_t = tanh(a_t) = tanh(Wxh · x_t + Whh · h(t-1) + bias), between -1 and 1.", forward_at("h"),
-          exercise=True)
+def act(L):
+    """The cell's activation (model/cells/activations.py): tanh, or the IRNN's relu."""
+    return L.cell.activation
+
+
+@computed(lambda L: f"h_t = {act(L).maths('a_t')} = {act(L).maths('Wxh · x_t + Whh · h(t-1) + bias')}, "
+                    f"{act(L).range}.", forward_at("h"), exercise=True)
 def h(L, t, i, j):
-    return f"TANH({L[a, t].ref(i)})"
+    return act(L).formula(L[a, t].ref(i))
 
 
 def forward_bands(S, L, t, letters, full):
@@ -109,8 +114,8 @@ def forward_bands(S, L, t, letters, full):
                  Part(wh, t, "Whh·h(t-1)+bh", H)]
     prev = "h(t-1) = 0 (no letter before)" if t == 1 else f"h(t-1) from Step {t - 1}"
     S.band("Whh · h(t-1) + bias: the memory of the previous step", shown(L, parts, full), prev, detail=True)
-    S.band("h_t = tanh(Wxh·x_t + Whh·h(t-1) + bias): the new hidden state", [
-        Part(a, t, "sum", H, row_labels=units(H)), "→", Part(h, t, "h_t = tanh", H)])
+    S.band(f"h_t = {act(L).maths('Wxh·x_t + Whh·h(t-1) + bias')}: the new hidden state", [
+        Part(a, t, "sum", H, row_labels=units(H)), "→", Part(h, t, f"h_t = {act(L).symbol}", H)])
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -118,11 +123,10 @@ def forward_bands(S, L, t, letters, full):
 b_Whh = param_link("b_Whh", "Whh", "Whh from Parameters (its transpose carries the error to the step before).")
 
 
-@computed("da_t = (1 - h_t²) ∘ dh_t: back through tanh, since tanh'(a) = 1 - tanh(a)².", backward_at("da"),
-          heat=Heat.DIVERGING, exercise=True)
+@computed(lambda L: f"da_t = {act(L).slope_maths('h_t')} ∘ dh_t: back through {act(L).name}, {act(L).why}.",
+          backward_at("da"), heat=Heat.DIVERGING, exercise=True)
 def da(L, t, i, j):
-    h = L[b_h, t].ref(i)
-    return f"(1-{h}*{h})*{L[dh, t].ref(i)}"     # not h^2: LibreOffice's ^ gives #NUM! when it underflows
+    return act(L).back_formula(L[b_h, t].ref(i), L[dh, t].ref(i))
 
 
 @computed("dWxh_t = da_t · x_tᵀ: entry [i, k] = da_t[i] · x_t[k].", _contribution("Wxh"),
@@ -156,7 +160,7 @@ def backward_bands(S, L, t, letters, contributions):
     parts = [Part(da, t, "da_t", H, row_labels=units(H))]
     if not contributions:       # h_t was shown with dWhy_t; here it is needed beside da_t
         parts = [Part(b_h, t, "h_t", H, row_labels=units(H)), " ", Part(da, t, "da_t", H)]
-    S.band("da_t = (1 - h_t²) · dh_t: back through tanh", parts)
+    S.band(f"da_t = {act(L).slope_maths('h_t')} · dh_t: back through {act(L).name}", parts)
     if contributions:
         S.band("Input weights: this step's gradient contribution", [
             Part(dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
@@ -221,10 +225,11 @@ def hidden_row(L, H, X, W, r, i):
         rec = f"{W('Whh').ref()}*{H.ref(r - 1, i)}+{W('bh').ref()}"
     else:
         rec = f"SUMPRODUCT({W('Whh').row_range(i)},{H.row_range(r - 1)})+{W('bh').ref(i)}"
-    return f"TANH(SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{rec})"
+    return act(L).formula(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{rec}", compound=True)
 
 
-@computed("h_t = tanh(Wxh · x_t + Whh · h(t-1) + bias), one row per step; row 0 is h_0 = 0.",
+@computed(lambda L: f"h_t = {act(L).maths('Wxh · x_t + Whh · h(t-1) + bias')}, one row per step; row 0 is "
+                    "h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
 def c_H(L, slot, r, i):
     if r == 0:
@@ -249,11 +254,11 @@ def c_dH(L, slot, t, i):
     return out + f"+SUMPRODUCT({L[c_WhhT, slot].row_range(i)},{dA.row_range(t + 1)})"
 
 
-@computed("da_t = (1 - h_t²) ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"], heat=Heat.DIVERGING)
+@computed(lambda L: f"da_t = {act(L).slope_maths('h_t')} ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"],
+          heat=Heat.DIVERGING)
 def c_dA(L, slot, t, i):
     # the family's own tables: the feed-forward family shows this one beside its c_H and c_dH
-    h = L[L.family.c_H, slot].ref(t + 1, i)
-    return f"(1-{h}*{h})*{L[L.family.c_dH, slot].ref(t, i)}"
+    return act(L).back_formula(L[L.family.c_H, slot].ref(t + 1, i), L[L.family.c_dH, slot].ref(t, i))
 
 
 def network_tables(slot):
@@ -286,10 +291,11 @@ def network_back_bands(S, L, slot, title):
     T, H, labels = L.T, L.H, steps(L.T)
     S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
         Part(c_dH, slot, "dh_t = Whyᵀ·dy_t + dh_next", T, H, labels, units(H)), " ",
-        Part(c_dA, slot, "da_t = (1-h_t²)·dh_t", T, H, labels, units(H))])
+        Part(c_dA, slot, f"da_t = {act(L).slope_maths('h_t').replace(' ', '')}·dh_t", T, H, labels, units(H))])
 
 
-@computed("h = tanh(Wxh · x + Whh · h_prev + bias); row 0 is h_0 = 0.", lambda c, t: after_zero_row(c.generated.h))
+@computed(lambda L: f"h = {act(L).maths('Wxh · x + Whh · h_prev + bias')}; row 0 is h_0 = 0.",
+          lambda c, t: after_zero_row(c.generated.h))
 def gen_H(L, t, r, i):
     if r == 0:
         return None

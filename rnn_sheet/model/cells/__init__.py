@@ -3,9 +3,11 @@ NetworkCell subclass, and its line here."""
 from .base import NetworkCell
 from .feedforward import FeedForwardCell
 from .gated import GRUCell, LSTMCell
+from .relu import ReLUCell
 from .rnn import ArticleCell, StandardCell
 
-CELLS = {cell.name: cell for cell in (ArticleCell(), StandardCell(), LSTMCell(), GRUCell(), FeedForwardCell())}
+CELLS = {cell.name: cell for cell in (ArticleCell(), StandardCell(), LSTMCell(), GRUCell(), FeedForwardCell(),
+                                      ReLUCell())}
 DEFAULT = "article"
 
 
@@ -22,4 +24,4 @@ def from_param_names(names):
 
 
 __all__ = ["CELLS", "DEFAULT", "ArticleCell", "FeedForwardCell", "GRUCell", "LSTMCell", "NetworkCell",
-           "StandardCell", "get", "from_param_names"]
+           "ReLUCell", "StandardCell", "get", "from_param_names"]

@@ -6,16 +6,12 @@ A cell's step works on one time step, as min-char-rnn's loop body does; the engi
 import numpy as np
 
 from ..params import Params
+from .activations import TANH
 
 
 def outer(a, b):
     """a · bᵀ. Unlike np.outer, a product with 0 is +0 (never -0), as a spreadsheet shows it."""
     return np.einsum("i,j->ij", a, b)
-
-
-def sigmoid(a):
-    """1 / (1 + exp(-a)) written as (1 + tanh(a/2)) / 2, as the sheets write it: it never overflows."""
-    return (1 + np.tanh(a / 2)) / 2
 
 
 class NetworkCell:
@@ -24,6 +20,8 @@ class NetworkCell:
     output_bias = True       # y = Why·h + by (False: y = Why·h, as the article)
     state = ("h",)           # what a step hands to the next one (zero before the first)
     recurrent = True         # False: h_t depends on x_t alone (the feed-forward contrast)
+    activation = TANH        # of the hidden state (activations.py), as torch's `nonlinearity`
+    flow_note = ""           # the Gradient flow sheet's sentence, when the family's does not fit the cell
 
     def hidden_shapes(self, V, H):
         """The cell's own parameters, in order: {name: shape}."""

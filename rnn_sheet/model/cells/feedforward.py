@@ -20,19 +20,20 @@ class FeedForwardCell(NetworkCell):
     def step(self, P, x, prev):
         wx = P.Wxh @ x
         a = wx + P.bh
-        return {"wx": wx, "a": a, "h": np.tanh(a)}
+        return {"wx": wx, "a": a, "h": self.activation.apply(a)}
 
     def step_back(self, P, now, prev, x, dh, carry):
-        da = (1 - now["h"] ** 2) * dh
+        da = self.activation.back(now["h"], dh)
         nothing = np.zeros_like(dh)         # no step before receives anything
         return {"da": da, "dh_next": nothing}, {"Wxh": outer(da, x), "bh": da.copy()}, {"h": nothing}
 
     def forward_equations(self):
-        return [("hidden state", "h_t = tanh(Wxh · x_t + bh)   (no h(t-1): nothing is remembered)")]
+        return [("hidden state", f"h_t = {self.activation.maths('Wxh · x_t + bh')}   (no h(t-1): nothing is "
+                                 "remembered)")]
 
     def backward_equations(self):
         return [
             ("hidden error", "dh_t = Whyᵀ · dy_t   (nothing comes back from step t+1)"),
-            ("back through tanh", "da_t = (1 - h_t²) ∘ dh_t"),
+            (f"back through {self.activation.name}", f"da_t = {self.activation.slope_maths('h_t')} ∘ dh_t"),
             ("gradients", "dWhy = Σ_t dy_t · h_tᵀ,  dWxh = Σ_t da_t · x_tᵀ,  dbh = Σ_t da_t,  dby = Σ_t dy_t"),
         ]

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import NetworkCell, outer, sigmoid
+from .activations import SIGMOID, TANH, Activation
+from .base import NetworkCell, outer
 
 
 @dataclass(frozen=True)
 class Gate:
     name: str            # i, f, o, g / z, r, n: the gate's vector and its parameters' suffix
     title: str           # "input gate"
-    activation: str      # "sigmoid" or "tanh"
+    activation: Activation   # SIGMOID or TANH
     recurrent: str = "h"     # the vector Wh* multiplies: h' ("h"), or r ∘ h' ("rh", the GRU's n)
 
     @property
@@ -26,11 +27,11 @@ class Gate:
         return f"Wx{self.name}", f"Wh{self.name}", f"b{self.name}"
 
     def apply(self, a):
-        return sigmoid(a) if self.activation == "sigmoid" else np.tanh(a)
+        return self.activation.apply(a)
 
     def slope(self, value):
         """The activation's derivative, from its value: σ' = σ(1 - σ), tanh' = 1 - tanh²."""
-        return value * (1 - value) if self.activation == "sigmoid" else 1 - value ** 2
+        return self.activation.slope(value)
 
     def forward(self, P, x, rec):
         """Wx·x, Wh·rec + b, their sum a and the activation, by the names the sheets show."""
@@ -61,7 +62,7 @@ class GatedCell(NetworkCell):
         return next(g for g in self.gates if g.name == name)
 
     def gate_equations(self):
-        return [(gate.title, f"{gate.name}_t = {'σ' if gate.activation == 'sigmoid' else 'tanh'}"
+        return [(gate.title, f"{gate.name}_t = {gate.activation.symbol}"
                              f"(Wx{gate.name} · x_t + Wh{gate.name} · "
                              f"{'(r_t ∘ h(t-1))' if gate.recurrent == 'rh' else 'h(t-1)'} + b{gate.name})")
                 for gate in self.gates]
@@ -82,8 +83,8 @@ class LSTMCell(GatedCell):
     name = "lstm"
     summary = "long short-term memory: input, forget and output gates and a cell state"
     state = ("h", "c")
-    gates = (Gate("i", "input gate", "sigmoid"), Gate("f", "forget gate", "sigmoid"),
-             Gate("o", "output gate", "sigmoid"), Gate("g", "candidate", "tanh"))
+    gates = (Gate("i", "input gate", SIGMOID), Gate("f", "forget gate", SIGMOID),
+             Gate("o", "output gate", SIGMOID), Gate("g", "candidate", TANH))
     biases = ("bi", "bf", "bo", "bg", "by")
     remarks = (
         SIGMOID_NOTE,
@@ -139,8 +140,8 @@ class LSTMCell(GatedCell):
 class GRUCell(GatedCell):
     name = "gru"
     summary = "gated recurrent unit: update and reset gates"
-    gates = (Gate("z", "update gate", "sigmoid"), Gate("r", "reset gate", "sigmoid"),
-             Gate("n", "candidate", "tanh", recurrent="rh"))
+    gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID),
+             Gate("n", "candidate", TANH, recurrent="rh"))
     biases = ("bz", "br", "bn", "by")
     remarks = (
         SIGMOID_NOTE,

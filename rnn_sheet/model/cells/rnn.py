@@ -35,22 +35,23 @@ class StandardCell(NetworkCell):
         wx = P.Wxh @ x
         wh = self.recurrent(P.Whh, prev["h"]) + P.bh
         a = wx + wh
-        return {"wx": wx, "wh": wh, "a": a, "h": np.tanh(a)}
+        return {"wx": wx, "wh": wh, "a": a, "h": self.activation.apply(a)}
 
     def step_back(self, P, now, prev, x, dh, carry):
-        da = (1 - now["h"] ** 2) * dh
+        da = self.activation.back(now["h"], dh)
         dh_next = self.recurrent_back(P.Whh, da)
         dWhh, dbh = self.recurrent_grads(da, prev["h"])
         return {"da": da, "dh_next": dh_next}, {"Wxh": outer(da, x), "Whh": dWhh, "bh": dbh}, {"h": dh_next}
 
     def forward_equations(self):
-        return [("hidden state", f"h_t = tanh(Wxh · x_t + Whh · h(t-1) + {self.bias}),   h_0 = 0")]
+        act = self.activation.maths(f"Wxh · x_t + Whh · h(t-1) + {self.bias}")
+        return [("hidden state", f"h_t = {act},   h_0 = 0")]
 
     def backward_equations(self):
         out = ",  dby = Σ_t dy_t" if self.output_bias else ""
         return [
             ("hidden error", "dh_t = Whyᵀ · dy_t + dh_next,   dh_next = Whhᵀ · da_(t+1)  (0 after the last step)"),
-            ("back through tanh", "da_t = (1 - h_t²) ∘ dh_t"),
+            (f"back through {self.activation.name}", f"da_t = {self.activation.slope_maths('h_t')} ∘ dh_t"),
             ("gradients", f"dWhy = Σ_t dy_t · h_tᵀ,  dWxh = Σ_t da_t · x_tᵀ,  dWhh = Σ_t da_t · h(t-1)ᵀ,  "
                           f"d{self.bias} = Σ_t da_t" + out),
         ]
