@@ -172,14 +172,19 @@ def check(file, tol, engine):
 @click.option("--csv", "csv_path", metavar="PATH", help="Also write the marks as CSV, one row per file.")
 @click.option("--tol", type=float, default=1e-4, show_default=True,
               help="Largest difference from the engine a right cell may have.")
-def grade(files, csv_path, tol):
+@click.option("--class", "class_csv", metavar="CSV",
+              help="The class set's NAME-variants.csv: flag a file holding another variant's numbers than "
+                   "the one its name names.")
+def grade(files, csv_path, tol, class_csv):
     """Mark filled-in exercises (.xlsx or .ods): LibreOffice recomputes them, and each blank block is
-    compared with the engine run on the file's own inputs.
+    compared with the engine run on the file's own inputs and with the answer key's formulas on the
+    student's own work (a mistake is carried forward: it costs one block).
 
     Exit status 0 when every file was graded, 2 when one could not be (named on stderr)."""
-    from .checking.grade import Graded, csv_text, grade_many      # openpyxl: only for this command
+    from .checking.copies import read_class      # openpyxl: only for this command
+    from .checking.grade import Graded, csv_text, grade_many
     _require_tolerance(tol)
-    results = grade_many(files, tol)
+    results = grade_many(files, tol, read_class(class_csv) if class_csv else None)
     for result in results:
         if isinstance(result, Graded):
             click.echo(result.line())
@@ -187,7 +192,7 @@ def grade(files, csv_path, tol):
             click.echo(f"rnn-sheet: error: {result.line()}", err=True)
     if csv_path:
         text = csv_text(results)
-        building.write_atomically(csv_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        building.write_atomically(csv_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig"))
         click.echo(f"wrote {csv_path}")
     sys.exit(0 if all(isinstance(r, Graded) for r in results) else 2)
 

@@ -25,10 +25,13 @@ from rnn_sheet.cli import run
 from rnn_sheet.model.fingerprint import fingerprint
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.workbook import manifest
+from rnn_sheet.workbook.grid import a1
 from conftest import cli_env
 from test_cli import files_under, run_in_process
 
 BLOCKS = 11     # hello's default exercise, f2,b4: 6 forward and 5 backward blocks
+STEP_BLANKS = ("blank_wx_2", "blank_wh_2", "blank_h_2", "blank_y_2", "blank_p_2", "blank_loss_t_2")
+BACK = ["dy_t", "dWhy_t", "dh_t", "da_t", "dWxh_t"]
 
 
 def _blanks(path):
@@ -36,18 +39,21 @@ def _blanks(path):
     return wb, {n: b for n, b in xlsx_names(wb).items() if manifest.blank_key(n)}
 
 
-def fill(exercise, answers, dest, formulas=False, change=None):
-    """A student: types the answer key's numbers (or its formulas) into every blank, saves with
-    openpyxl. change=(name, i, value) types a wrong number into one cell of one block."""
+def fill(exercise, answers, dest, formulas=False, change=None, skip=()):
+    """A student: types the answer key's numbers (or its formulas) into every blank but those of the
+    blocks named in `skip`, saves with openpyxl. change=(name, i, value) types a wrong number into one
+    cell of one block, or value(what the key has there) when it is a function."""
     wb, blanks = _blanks(exercise)
     key = openpyxl.load_workbook(answers, data_only=not formulas)
     for name, b in blanks.items():
         for r, c in b.positions():
-            wb[b.sheet].cell(r + 1, c + 1).value = key[b.sheet].cell(r + 1, c + 1).value
+            if name not in skip:
+                wb[b.sheet].cell(r + 1, c + 1).value = key[b.sheet].cell(r + 1, c + 1).value
     if change:
         name, i, value = change
         b = blanks[name]
-        wb[b.sheet].cell(b.row + i + 1, b.col + 1).value = value
+        cell = wb[b.sheet].cell(b.row + i + 1, b.col + 1)
+        cell.value = value(cell.value) if callable(value) else value
     dest.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dest)
     return dest
@@ -133,14 +139,23 @@ def graded(tmp_path_factory):
         "formulas": fill(ex[2], ans[2], sub / "cat" / "hello-v2-exercise.xlsx", formulas=True),
         "edited": fill(ex[2], ans[2], sub / "dan" / "hello-v2-exercise.xlsx", formulas=True),
         "empty": ex[1], "answers": ans[2],
+        # The bias left out of one cell of Whh·h(t-1)+bias, every other formula the key's.
+        "slip": fill(ex[2], ans[2], sub / "gil" / "hello-v2-exercise.xlsx", formulas=True,
+                     change=("blank_wh_2", 1, lambda f: f.rsplit("+", 1)[0])),
+        # Back 4 done right (the key's formulas) while Step 2 is still empty.
+        "back_only": fill(ex[1], ans[1], sub / "hal" / "hello-v1-exercise.xlsx", formulas=True, skip=STEP_BLANKS),
+        # Variant 1 done right, handed in under variant 2's name.
+        "swapped": fill(ex[1], ans[1], sub / "jay" / "hello-v2-exercise.xlsx", formulas=True, skip=("blank_dy_4",)),
     }
+    files["copy"] = Path(shutil.copytree(files["formulas"].parent, sub / "ivy")) / files["formulas"].name
     run(["build", "lstm-hello", "--exercise", "--variants", "1", "--out", str(folder / "lstm")])
     files["lstm"] = fill(folder / "lstm" / "lstm-hello-v1-exercise.xlsx", folder / "lstm" / "lstm-hello-v1-answers.xlsx",
                          sub / "fay" / "lstm-hello-v1-exercise.xlsx")
     edit_weight(files["edited"], 0.25)
-    # Saved by LibreOffice, as a student using it would: the typed file as .ods.
-    saved = recalc.convert([files["right"]], folder / "lo", to="ods")[0]
+    # Saved by LibreOffice, as a student using it would: the typed file and the slip as .ods.
+    saved, slip = recalc.convert([files["right"], files["slip"]], folder / "lo", to="ods")
     files["lo_ods"] = Path(shutil.copy(saved, sub / "eve.ods"))
+    files["slip_ods"] = Path(shutil.copy(slip, sub / "kim.ods"))
     server = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     marker = folder / "macro-ran.txt"
@@ -151,7 +166,8 @@ def graded(tmp_path_factory):
     run(["build", "hello", "--out", str(sub / "hello.xlsx")])
     files.update(plain=sub / "plain.xlsx", workbook=sub / "hello.xlsx", missing=sub / "gone.xlsx")
     try:
-        result = _grade_cli([*map(str, files.values()), "--csv", str(folder / "marks.csv")])
+        result = _grade_cli([*map(str, files.values()), "--csv", str(folder / "marks.csv"),
+                             "--class", str(folder / "class" / "hello-variants.csv")])
     finally:
         server.shutdown()
     return files, result, folder, marker, list(_Listener.requests)
@@ -170,29 +186,80 @@ def _line(graded, key):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("key", ["right", "formulas", "lo_ods", "answers", "trap"])
+@pytest.mark.parametrize("key", ["right", "formulas", "lo_ods", "answers", "trap", "copy"])
 def test_filled_in_exercises_grade_full_marks(graded, key):
-    assert _line(graded, key) == f"{graded[0][key]}: {BLOCKS}/{BLOCKS} blocks right"
+    line = _line(graded, key)
+    assert line.startswith(f"{graded[0][key]}: {BLOCKS}/{BLOCKS} blocks right") and "wrong" not in line
+    assert "carried" not in line and "warning" not in line
 
 
 @pytest.mark.libreoffice
 def test_a_filled_in_lstm_exercise_grades_full_marks(graded):
     # The LSTM's default exercise: every gate's products and value, c_t and h_t on Step 2 ... 27 blocks.
-    assert _line(graded, "lstm") == f"{graded[0]['lstm']}: 27/27 blocks right"
+    assert _line(graded, "lstm").startswith(f"{graded[0]['lstm']}: 27/27 blocks right; 91 answers typed as numbers")
+
+
+def _key_value(folder, variant, name, i):
+    wb = openpyxl.load_workbook(folder / "class" / f"hello-v{variant}-answers.xlsx", data_only=True)
+    b = xlsx_names(wb)[name]
+    return a1(b.row + i, b.col), wb[b.sheet].cell(b.row + i + 1, b.col + 1).value
 
 
 @pytest.mark.libreoffice
-def test_one_changed_cell_costs_its_block_and_same_named_files_are_graded_apart(graded):
+def test_one_typed_wrong_number_costs_its_block_and_says_where(graded):
+    files, folder = graded[0], graded[2]
+    cell, want = _key_value(folder, 1, "blank_h_2", 1)
+    assert files["right"].name == files["one_wrong"].name          # same-named files are graded apart
+    assert _line(graded, "one_wrong") == (f"{files['one_wrong']}: {BLOCKS - 1}/{BLOCKS} blocks right; wrong: Step 2: "
+                                          f"h_t ({cell}: expected {want:.6f}, found 0.500000); 52 answers typed as "
+                                          "numbers, not formulas")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("key", ["slip", "slip_ods"])
+def test_one_slip_upstream_costs_one_block_and_the_rest_is_carried(graded, key):
+    files, folder = graded[0], graded[2]
+    cell, want = _key_value(folder, 2, "blank_wh_2", 1)
+    bias = _key_value(folder, 2, "bh", 0)[1]
+    line = _line(graded, key)
+    m = re.fullmatch(rf"{re.escape(str(files[key]))}: 10/11 blocks right; wrong: Step 2: Whh·h\(t-1\)\+bias "
+                     rf"\({cell}: expected (\S+), found (\S+)\); carried \(right given the earlier mistakes\): "
+                     rf"Step 2: h_t, y_t, p_t, loss_t; Back 4: (.*?); flag: (.*)", line)
+    assert m, line
+    assert float(m[1]) == pytest.approx(want, abs=1e-6) and float(m[2]) == pytest.approx(want - bias, abs=1e-6)
+    # Back 4's blocks follow p_4, which the slip moved: carried, but for one that moved less than 1e-4
+    # (dh_t = Why^T dy_t, and a softmax's changes sum to 0), which is right as it is.
+    carried = m[3].split(", ")
+    assert carried == [b for b in BACK if b in carried] and len(carried) >= 3
+    assert m[4].startswith(f"the same answers as {files['slip_ods' if key == 'slip' else 'slip']}")
+
+
+@pytest.mark.libreoffice
+def test_back_blocks_done_right_on_empty_step_blocks_are_right(graded):
+    line = _line(graded, "back_only")
+    empty = "Step 2: " + ", ".join(f"{b} (empty)" for b in ["Wxh·x_t", "Whh·h(t-1)+bias", "h_t", "y_t", "p_t", "loss_t"])
+    assert line == (f"{graded[0]['back_only']}: 5/11 blocks right; wrong: {empty}; carried (right given the earlier "
+                    f"mistakes): Back 4: {', '.join(BACK)}")
+
+
+@pytest.mark.libreoffice
+def test_copies_are_flagged_and_change_no_mark(graded):
     files = graded[0]
-    assert files["right"].name == files["one_wrong"].name
-    assert _line(graded, "one_wrong") == f"{files['one_wrong']}: {BLOCKS - 1}/{BLOCKS} blocks right; wrong: Step 2: h_t"
+    assert _line(graded, "copy").startswith(f"{files['copy']}: {BLOCKS}/{BLOCKS} blocks right; flag: the same answers "
+                                            f"as {files['formulas']}")
+    assert "flag: the same answers as " in _line(graded, "formulas") and str(files["copy"]) in _line(graded, "formulas")
+    swapped = _line(graded, "swapped")
+    assert swapped.startswith(f"{files['swapped']}: 10/11 blocks right; wrong: Back 4: dy_t (empty); ")
+    assert swapped.endswith("; flag: it holds variant 1's numbers, not variant 2's, which its name names")
+    assert "variant" not in _line(graded, "right") and "variant" not in _line(graded, "formulas")
 
 
 @pytest.mark.libreoffice
 def test_empty_cells_are_wrong(graded):
     line = _line(graded, "empty")
-    assert line.startswith(f"{graded[0]['empty']}: 0/{BLOCKS} blocks right; wrong: Step 2: Wxh·x_t, ")
-    assert "Back 4: dWxh_t" in line
+    assert line.startswith(f"{graded[0]['empty']}: 0/{BLOCKS} blocks right; wrong: Step 2: Wxh·x_t (empty), "
+                           "Whh·h(t-1)+bias (empty), ")
+    assert line.endswith("; Back 4: " + ", ".join(f"{b} (empty)" for b in BACK)) and "carried" not in line
 
 
 @pytest.mark.libreoffice
@@ -212,25 +279,34 @@ def test_what_is_not_an_exercise_is_one_line_and_exit_2(graded, key, why):
     assert result.returncode == 2
     assert _line(graded, key).startswith(f"rnn-sheet: error: {files[key]}: {why}")
     assert "Traceback" not in result.stderr
-    assert len(result.stderr.splitlines()) == 3 and len(result.stdout.splitlines()) == 10
+    assert len(result.stderr.splitlines()) == 3 and len(result.stdout.splitlines()) == len(files) - 3 + 1
 
 
 @pytest.mark.libreoffice
 def test_the_gradebook_csv(graded):
     files, result, folder = graded[:3]
-    rows = list(csv.DictReader(open(folder / "marks.csv", encoding="utf-8")))
+    assert (folder / "marks.csv").read_bytes().startswith(b"\xef\xbb\xbffile,")      # UTF-8 with a BOM: Excel
+    rows = list(csv.DictReader(open(folder / "marks.csv", encoding="utf-8-sig")))
     assert [r["file"] for r in rows] == [str(p) for p in files.values()]
     by_file = {r["file"]: r for r in rows}
     one_wrong = by_file[str(files["one_wrong"])]
     assert (one_wrong["blocks_right"], one_wrong["blocks_total"], one_wrong["score"]) == ("10", "11", "0.9091")
     assert one_wrong["Step 2: h_t"] == "0" and one_wrong["Back 4: da_t"] == "1"
-    assert list(rows[0])[:5] == ["file", "blocks_right", "blocks_total", "score", "Step 2: Wxh·x_t"]
+    assert one_wrong["wrong"].startswith("Step 2: h_t (") and one_wrong["typed_numbers"] == "52"
+    assert list(rows[0])[:11] == [*grading.COLUMNS, "Step 2: Wxh·x_t"]
     # One column per block label: hello's and the LSTM's, 7 of which are named alike (Step 2: h_t,
     # y_t, p_t, loss_t; Back 4: dy_t, dWhy_t, dh_t); a file without a block leaves its cell empty.
-    assert len(rows[0]) == 4 + BLOCKS + 27 - 7
+    assert len(rows[0]) == len(grading.COLUMNS) + BLOCKS + 27 - 7
     assert by_file[str(files["lstm"])]["Step 2: Wxh·x_t"] == "" and by_file[str(files["lstm"])]["Step 2: c_t"] == "1"
     assert by_file[str(files["right"])]["score"] == "1.0000" and by_file[str(files["empty"])]["score"] == "0.0000"
-    assert by_file[str(files["missing"])]["score"] == ""
+    slip = by_file[str(files["slip"])]
+    assert slip["carried"].startswith("Step 2: h_t, y_t, p_t, loss_t; Back 4: dy_t, "), slip
+    assert slip["typed_numbers"] == "0"
+    assert "variant 1's numbers" in by_file[str(files["swapped"])]["flags"]
+    assert by_file[str(files["edited"])]["notes"].startswith("the inputs (word, vocabulary or weights) are not")
+    # Every file that could not be graded says why.
+    assert by_file[str(files["missing"])]["score"] == "" and by_file[str(files["missing"])]["reason"] == "no such file"
+    assert by_file[str(files["plain"])]["reason"].startswith("not an rnn-sheet exercise")
     assert f"wrote {folder / 'marks.csv'}" in result.stdout
 
 
@@ -260,11 +336,12 @@ def test_unreadable_files_are_named_and_no_libreoffice_starts(tmp_path, capsys, 
 
 def test_exit_0_when_every_file_was_graded_whatever_the_marks(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    marks = [grading.Graded("a.xlsx", [("Step 2: h_t", False), ("Back 4: da_t", True)], "abc", "abc")]
-    monkeypatch.setattr(grading, "grade_many", lambda files, tol: marks)
+    marks = [grading.Graded("a.xlsx", [grading.Mark("Step 2: h_t", False, why="empty"),
+                                       grading.Mark("Back 4: da_t", True)], "abc", "abc")]
+    monkeypatch.setattr(grading, "grade_many", lambda files, tol, variants: marks)
     r = run_in_process(["grade", "a.xlsx", "--csv", "out/m.csv"], capsys)
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.splitlines() == ["a.xlsx: 1/2 blocks right; wrong: Step 2: h_t", "wrote out/m.csv"]
+    assert r.stdout.splitlines() == ["a.xlsx: 1/2 blocks right; wrong: Step 2: h_t (empty)", "wrote out/m.csv"]
     assert files_under(tmp_path) == ["out/m.csv"]
 
 
@@ -276,11 +353,12 @@ def test_bad_grade_requests(capsys, args, words):
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and all(w in r.stderr for w in words)
 
 
-def test_csv_keeps_file_names_as_text_and_leaves_ungraded_files_empty():
-    text = grading.csv_text([grading.Graded("=HYPERLINK(1).xlsx", [("Step 2: h_t", True)], "a", "a"),
+def test_csv_keeps_text_as_text_and_says_why_a_file_was_not_graded():
+    text = grading.csv_text([grading.Graded("=HYPERLINK(1).xlsx", [grading.Mark("Step 2: h_t", True)], "a", "a",
+                                            flags=["=1+1"]),
                              grading.Ungraded("gone.xlsx", "no such file")])
-    assert text.splitlines() == ["file,blocks_right,blocks_total,score,Step 2: h_t",
-                                 "'=HYPERLINK(1).xlsx,1,1,1.0000,1", "gone.xlsx,,,,"]
+    assert text.splitlines() == [",".join([*grading.COLUMNS, "Step 2: h_t"]),
+                                 "'=HYPERLINK(1).xlsx,1,1,1.0000,0,,,'=1+1,,,1", "gone.xlsx,,,,,,,,,no such file,"]
 
 
 def test_blank_names_round_trip():

@@ -1,16 +1,22 @@
 """`rnn-sheet grade`: mark exercises that students filled in.
 
-LibreOffice recomputes every submitted file in one run, with a profile that runs no macros and
-updates no links (recalc.PROFILE_XCU). Each file is copied to a name of its own first: LibreOffice
-names what it writes after the input, and a class hands in many files of the same name. Then every
-blank block the file names (workbook.manifest) is held against the engine run on the file's own
-inputs: a block is right when each of its cells holds a number within `tol` of the engine's value,
-typed or computed by a formula; an empty cell is wrong. The fingerprint of the inputs tells an edited
-input from a wrong answer.
+Every blank block the file names (workbook.manifest) is held against two things: the engine run on
+the file's own inputs, and the answer key's formulas evaluated on the student's own work (carry.py:
+each blank cell's key formula is written beside it in a grading copy). A block is right when each of
+its cells holds a number within `tol` of either, typed or computed by a formula; right only given an
+earlier mistake, it is "carried". So one slip costs one block, and a block done right on top of an
+empty or wrong one is right. A wrong block names its first wrong cell, with the expected and the
+found number. The fingerprint of the inputs tells an edited input from a wrong answer.
+
+LibreOffice recomputes all the grading copies in one run (an .ods is first saved as .xlsx by it),
+with a profile that runs no macros and updates no links (recalc.PROFILE_XCU). The copies are made
+under names of their own: LibreOffice names what it writes after the input, and a class hands in
+many files of the same name.
 """
 import csv
 import io
 import math
+import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -23,39 +29,74 @@ import openpyxl
 from ..model import cells
 from ..model.fingerprint import fingerprint
 from ..model.scenario import InputError
-from ..sheets import placed_values
+from ..sheets import key_formulas, placed_values
 from ..workbook import manifest
 from ..workbook.grid import a1
-from . import recalc
+from . import copies, recalc
+from .carry import NotCarried, carry_copy, spare_col
 from .check import REQUIRED, scenario_of
 from .compare import is_number
 from .read import Workbook, xlsx_names
 
 TOLERANCE = 1e-4        # as the exercise's self-check cells
 # Defined names a file's own scenario is read from (check.scenario_of), besides the parameters.
+CANNOT_OPEN = "LibreOffice cannot open it as a spreadsheet"
 INPUTS = ("model", "vocab", "word", "lr", "clip", "loss_epochs", "generated", "start", "loss_1")
+
+
+@dataclass
+class Mark:
+    label: str              # "Step 2: h_t"
+    right: bool
+    carried: bool = False   # right given the student's earlier blocks, which are wrong or empty
+    why: str = ""           # a wrong block's: "empty", or its first wrong cell, expected and found
 
 
 @dataclass
 class Graded:
     path: str
-    blocks: list = field(default_factory=list)      # (label, right) in the workbook's order
+    blocks: list = field(default_factory=list)      # Marks, in the workbook's order
     recorded: str | None = None                      # the fingerprint the file was made with
     inputs: str = ""                                 # the fingerprint of the inputs it holds now
+    typed: int = 0                                   # answer cells holding a typed number, not a formula
+    flags: list = field(default_factory=list)        # for the instructor: copies, another variant
+    note: str = ""                                   # why mistakes could not be carried forward
+    answers: tuple = ()                              # what the student filled in (to find copies)
 
-    right = property(lambda self: sum(ok for _, ok in self.blocks))
+    right = property(lambda self: sum(m.right for m in self.blocks))
     total = property(lambda self: len(self.blocks))
 
     def line(self):
         out = f"{self.path}: {self.right}/{self.total} blocks right"
-        wrong = [label for label, ok in self.blocks if not ok]
+        wrong = [f"{m.label} ({m.why})" for m in self.blocks if not m.right]
         if wrong:
-            out += "; wrong: " + ", ".join(wrong)
-        if self.recorded != self.inputs:
-            was = f"made with {self.recorded}" if self.recorded else "no fingerprint recorded"
-            out += (f"; warning: the inputs (word, vocabulary or weights) are not those the exercise was "
-                    f"made with (fingerprint {self.inputs}, {was}); graded on the inputs as they are")
-        return out
+            out += "; wrong: " + _by_step(wrong)
+        carried = [m.label for m in self.blocks if m.carried]
+        if carried:
+            out += "; carried (right given the earlier mistakes): " + _by_step(carried)
+        if self.note:
+            out += f"; {self.note}"
+        if self.typed:
+            out += f"; {self.typed} answer{'s' if self.typed > 1 else ''} typed as numbers, not formulas"
+        if self.warning():
+            out += f"; warning: {self.warning()}"
+        return "".join([out, *(f"; flag: {f}" for f in self.flags)])
+
+    def warning(self):
+        if self.recorded == self.inputs:
+            return ""
+        was = f"made with {self.recorded}" if self.recorded else "no fingerprint recorded"
+        return (f"the inputs (word, vocabulary or weights) are not those the exercise was made with "
+                f"(fingerprint {self.inputs}, {was}); graded on the inputs as they are")
+
+
+def _by_step(labels):
+    """["Step 2: h_t (empty)", "Step 2: y_t", "Back 4: dy_t"] -> "Step 2: h_t (empty), y_t; Back 4: dy_t"."""
+    steps = {}
+    for label in labels:
+        where, _, what = label.partition(": ")
+        steps.setdefault(where, []).append(what)
+    return "; ".join(f"{where}: {', '.join(whats)}" for where, whats in steps.items())
 
 
 @dataclass
@@ -67,23 +108,63 @@ class Ungraded:
         return f"{self.path}: {self.reason}"
 
 
-def grade_many(paths, tol=TOLERANCE):
-    """A Graded or Ungraded for each path, in order; one LibreOffice run for all."""
-    results = [_readable(p) for p in map(str, paths)]
+@dataclass
+class Job:
+    """A submission ready for LibreOffice: its grading copy, and what its blanks must hold."""
+    graded: Graded
+    copy: Path
+    blanks: list            # (label, Block, engine's values, spare column of each cell or None)
+    held: dict              # (sheet, row, col) -> what the student put there (carry.carry_copy)
+
+
+def grade_many(paths, tol=TOLERANCE, variants=None):
+    """A Graded or Ungraded for each path, in order; LibreOffice recomputes them all in one run (two
+    if some are .ods). `variants`: the class set's rows (copies.read_class), to check names against."""
+    paths = [str(p) for p in paths]
+    results = [_readable(p) for p in paths]
     todo = [i for i, r in enumerate(results) if r is None]
-    if not todo:
-        return results
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-grade-") as tmp:
-        try:
-            outs = recalc.recompute_copies([paths[i] for i in todo], tmp, each=True)
-        except recalc.LibreOfficeMissing:
-            raise InputError(recalc.INSTALL_HINT) from None
-        except subprocess.TimeoutExpired:
-            raise InputError("LibreOffice did not finish recomputing in time") from None
-        for i, out in zip(todo, outs):
-            results[i] = (Ungraded(str(paths[i]), "LibreOffice cannot open it as a spreadsheet")
-                          if out is None else _grade_file(str(paths[i]), out, tol))
+        jobs = {}
+        for i, src in zip(todo, _libreoffice(_as_xlsx, [paths[i] for i in todo], tmp)):
+            results[i] = jobs[i] = (Ungraded(paths[i], CANNOT_OPEN) if src is None else
+                                    _guarded(paths[i], lambda: prepare(paths[i], src, Path(tmp, f"carry{i}.xlsx"))))
+        ready = {i: job for i, job in jobs.items() if isinstance(job, Job)}
+        outs = _libreoffice(lambda files, folder: recalc.convert_each(files, Path(folder, "out")),
+                            [job.copy for job in ready.values()], tmp)
+        for (i, job), out in zip(ready.items(), outs):
+            results[i] = Ungraded(paths[i], CANNOT_OPEN) if out is None else _guarded(paths[i], lambda: mark(job, out, tol))
+    graded = [r for r in results if isinstance(r, Graded)]
+    copies.flag_same_answers(graded)
+    if variants is not None:
+        copies.flag_variants(graded, variants)
     return results
+
+
+def _libreoffice(run, files, folder):
+    if not files:
+        return []
+    try:
+        return run(files, folder)
+    except recalc.LibreOfficeMissing:
+        raise InputError(recalc.INSTALL_HINT) from None
+    except subprocess.TimeoutExpired:
+        raise InputError("LibreOffice did not finish recomputing in time") from None
+
+
+def _as_xlsx(paths, folder):
+    """Copies of `paths` as .xlsx under names of their own: an .ods saved as .xlsx by LibreOffice
+    (None if it cannot open it), an .xlsx as it is."""
+    out, ods = [], []
+    for k, path in enumerate(paths):
+        suffix = Path(path).suffix.lower()
+        out.append(Path(folder, f"in{k}{suffix}"))
+        shutil.copyfile(path, out[-1])
+        if suffix == ".ods":
+            ods.append(k)
+    if ods:
+        for k, saved in zip(ods, recalc.convert_each([out[k] for k in ods], Path(folder, "ods"))):
+            out[k] = saved
+    return out
 
 
 def _readable(path):
@@ -100,18 +181,19 @@ def _readable(path):
     return None
 
 
-def _grade_file(path, recomputed, tol):
+def _guarded(path, work):
     try:
-        return grade_recomputed(path, recomputed, tol)
+        return work()
     except InputError as e:
         return Ungraded(path, str(e))
     except Exception as e:      # a damaged file can fail inside zipfile, XML or openpyxl in many ways
         return Ungraded(path, f"not a readable workbook ({type(e).__name__})")
 
 
-def grade_recomputed(path, recomputed, tol=TOLERANCE):
-    """Grade one file from LibreOffice's recomputation of it (an .xlsx)."""
-    wb = openpyxl.load_workbook(recomputed, read_only=True, data_only=True)
+def prepare(path, src, dest):
+    """The Job of one submission (`src`: it as an .xlsx): its inputs, blanks and the engine's values
+    read, and its grading copy written to `dest`."""
+    wb = openpyxl.load_workbook(src, read_only=True, data_only=True, keep_links=False)
     names = xlsx_names(wb)
     blanks = {manifest.blank_key(n): block for n, block in names.items() if manifest.blank_key(n)}
     if not blanks:
@@ -122,25 +204,91 @@ def grade_recomputed(path, recomputed, tol=TOLERANCE):
     if missing:
         raise InputError(f"not an rnn-sheet exercise (no defined name {missing[0]!r})")
     wanted = {n: names[n] for n in (*INPUTS, *cell.param_names, manifest.FINGERPRINT) if n in names}
-    values = _values(wb, [*wanted.values(), *blanks.values()])
+    values = _values(wb, wanted.values())
     named = {n: _block(values, block) for n, block in wanted.items()}
-    book = Workbook(Path(path), _loss_formula(recomputed, names, blanks), {}, names)
+    book = Workbook(Path(path), _loss_formula(src, names, blanks), {}, names)
     try:
         sc = scenario_of(book, named)
     except InputError as e:
         raise InputError(f"its inputs cannot be run: {e}") from None
     expected = placed_values(sc, blanks)
     order = {name: k for k, name in enumerate(wb.sheetnames)}
-    graded = Graded(path, recorded=_text(named.get(manifest.FINGERPRINT)), inputs=fingerprint(sc))
+    keyed = key_formulas(sc, blanks)
+    graded = Graded(path, recorded=_text(named.get(manifest.FINGERPRINT)), inputs=fingerprint(sc),
+                    note="" if keyed else "its blocks were moved: graded against the model, mistakes not carried")
+    formulas, widths = keyed or ({}, {})
+    listed, spares = [], {}
     for key, block in sorted(blanks.items(), key=lambda kb: (order.get(kb[1].sheet, 0), kb[1].row, kb[1].col)):
         if key not in expected or expected[key][1].shape != (block.nrows, block.ncols):
             raise InputError(f"not an rnn-sheet exercise (its blank {manifest.blank_name(*key)} is not "
                              "a block of this network)")
         caption, want = expected[key]
-        got = _block(values, block)
-        label = manifest.block_label(block.sheet, key[1], caption)
-        graded.blocks.append((label, all(_right(g, w, tol) for g, w in zip(got.flat, want.flat))))
+        cols = []
+        for (r, c), text in zip(block.positions(), _flat(formulas.get(key))):
+            cols.append(None if text is None else spare_col(widths[block.sheet], c))
+            if text is not None:
+                spares.setdefault(block.sheet, []).append((r, cols[-1], text))
+        listed.append((manifest.block_label(block.sheet, key[1], caption), block, want, cols))
+    positions = {}
+    for _, block, _, _ in listed:
+        positions.setdefault(block.sheet, []).extend(block.positions())
+    try:
+        held = carry_copy(src, dest, spares, positions)
+    except NotCarried:
+        graded.note = "its sheets could not be copied for grading: graded against the model, mistakes not carried"
+        shutil.copyfile(src, dest)
+        held, listed = {}, [(label, block, want, [None] * len(cols)) for label, block, want, cols in listed]
+    graded.typed = sum(kind == "number" for kind in held.values())
+    return Job(graded, dest, listed, held)
+
+
+def _flat(rows):
+    return [None] * 10_000 if rows is None else [f for row in rows for f in row]
+
+
+def mark(job, recomputed, tol=TOLERANCE):
+    """The Graded of a Job, from LibreOffice's recomputation of its grading copy."""
+    wb = openpyxl.load_workbook(recomputed, read_only=True, data_only=True, keep_links=False)
+    values = _values(wb, [block for _, block, _, _ in job.blanks])
+    graded, answers = job.graded, []
+    for label, block, want, cols in job.blanks:
+        got = [values.get((block.sheet, r, c)) for r, c in block.positions()]
+        carried = [None if col is None else values.get((block.sheet, r, col))
+                   for (r, _), col in zip(block.positions(), cols)]
+        graded.blocks.append(_mark_block(label, block, got, carried, list(want.flat), tol))
+        answers += got
+    graded.answers = tuple(map(_same, answers)) if any(v is not None for v in answers) else ()
     return graded
+
+
+def _same(v):
+    """A filled-in value as copies are compared: to 10 significant digits (a file saved again by
+    LibreOffice keeps its inputs to 15, which moves the last digits of what they compute)."""
+    return f"{float(v):.10g}" if is_number(v) and not isinstance(v, bool) else v
+
+
+def _mark_block(label, block, got, carried, want, tol):
+    if all(g is None or g == "" for g in got):
+        return Mark(label, False, why="empty")
+    engine = [_right(g, w, tol) for g, w in zip(got, want)]
+    if all(engine):
+        return Mark(label, True)
+    given = [_right(g, c, tol) if is_number(c) else False for g, c in zip(got, carried)]
+    if all(e or k for e, k in zip(engine, given)):
+        return Mark(label, True, carried=True)
+    k = next(k for k, (e, c) in enumerate(zip(engine, given)) if not (e or c))
+    r, c = list(block.positions())[k]
+    expect = carried[k] if is_number(carried[k]) else want[k]
+    return Mark(label, False, why=f"{a1(r, c)}: expected {_show(expect)}, found {_show(got[k])}")
+
+
+def _show(v):
+    if v is None or v == "":
+        return "nothing"
+    if is_number(v) and not isinstance(v, bool):
+        v = float(v)
+        return f"{v:.6f}" if v == 0 or 1e-3 <= abs(v) < 1e7 else f"{v:.6g}"
+    return repr(str(v))
 
 
 def _right(got, want, tol):
@@ -190,20 +338,29 @@ def _text(arr):
 
 # --- the gradebook ----------------------------------------------------------------------------------
 
+COLUMNS = ["file", "blocks_right", "blocks_total", "score", "typed_numbers", "wrong", "carried", "flags",
+           "notes", "reason"]
+
+
 def csv_text(results):
-    """file, blocks_right, blocks_total, score (right / total), then 1 or 0 per block; a file that
-    could not be graded gets a row of empty marks."""
-    labels = list(dict.fromkeys(label for r in results if isinstance(r, Graded) for label, _ in r.blocks))
+    """One row per file: file, blocks_right, blocks_total, score (right / total), typed_numbers,
+    wrong (each wrong block and why), carried, flags, notes (warnings), reason (why a file could not
+    be graded), then 1 or 0 per block. Written with a BOM (cli), so that Excel reads it as UTF-8."""
+    labels = list(dict.fromkeys(m.label for r in results if isinstance(r, Graded) for m in r.blocks))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["file", "blocks_right", "blocks_total", "score", *labels])
+    w.writerow([*COLUMNS, *labels])
     for r in results:
         if isinstance(r, Graded):
-            marks = dict(r.blocks)
-            w.writerow([_safe(r.path), r.right, r.total, f"{r.right / r.total:.4f}",
-                        *("" if lb not in marks else int(marks[lb]) for lb in labels)])
+            marks = {m.label: m.right for m in r.blocks}
+            notes = [text for text in (r.warning(), r.note) if text]
+            row = [r.path, r.right, r.total, f"{r.right / r.total:.4f}", r.typed,
+                   _by_step([f"{m.label} ({m.why})" for m in r.blocks if not m.right]),
+                   _by_step([m.label for m in r.blocks if m.carried]), "; ".join(r.flags),
+                   "; ".join(notes), "", *("" if lb not in marks else int(marks[lb]) for lb in labels)]
         else:
-            w.writerow([_safe(r.path), "", "", "", *([""] * len(labels))])
+            row = [r.path, "", "", "", "", "", "", "", "", r.reason, *([""] * len(labels))]
+        w.writerow([_safe(v) if isinstance(v, str) else v for v in row])
     return buf.getvalue()
 
 

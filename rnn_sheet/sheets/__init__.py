@@ -2,6 +2,6 @@
 sheet that shows it (model -> sheets -> workbook). `build(scenario)` makes the workbook.Book."""
 from .quantity import Context
 from .order import plan
-from .render import Built, build, named_values, placed_values
+from .render import Built, build, key_formulas, named_values, placed_values
 
-__all__ = ["Built", "Context", "build", "named_values", "placed_values", "plan"]
+__all__ = ["Built", "Context", "build", "key_formulas", "named_values", "placed_values", "plan"]

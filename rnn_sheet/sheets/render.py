@@ -236,3 +236,24 @@ def placed_values(scenario, keys):
             value = np.asarray(q.value(ctx, key[1]), dtype=object).reshape(block.nrows, block.ncols)
             out[key] = L.captions.get(placed, q.kind), value
     return out
+
+
+def key_formulas(scenario, blocks):
+    """The answer key's formula text of each cell of the blank blocks `blocks` ({(kind, t): Block},
+    where a file has them), as the layout that places them exactly there writes them (rows; None
+    for a cell without one), and each sheet's width; None when no layout does (cells were moved)."""
+    for layout in ("detailed", "compact"):
+        L = plan(replace(scenario, layout=layout))
+        try:
+            placed = {key: L.key(key) for key in blocks}
+        except KeyError:
+            continue
+        if any(L[p] != blocks[key] for key, p in placed.items()):
+            continue
+        out = {}
+        for key, p in placed.items():
+            block, q = L[p], L.placed[p]
+            view = L.seen_from(block.sheet)
+            out[key] = [[q.formula(view, key[1], i, j) for j in range(block.ncols)] for i in range(block.nrows)]
+        return out, {s.name: s.width for s in L.sheets}
+    return None
