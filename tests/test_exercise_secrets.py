@@ -8,8 +8,11 @@ import random
 
 import pytest
 
+from conftest import run_cli
 from leaks import leaks
 from rnn_sheet import exercise
+from rnn_sheet.build import first_seed, variant
+from rnn_sheet.model.fingerprint import fingerprint
 from rnn_sheet.exercise import CHECK_P, TOLERANCE, make_exercise, parse_steps
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets import build
@@ -17,14 +20,16 @@ from rnn_sheet.workbook.book import Kind
 from rnn_sheet.writers.ods import write_ods
 from rnn_sheet.writers.xlsx import write_xlsx
 
-# (model, layout, steps, format, other settings): every cell, both layouts, both formats, several steps.
+# (model, layout, steps, format, other settings): every cell, both layouts, both formats, several steps
+# (three in the slow tier).
+SLOW = pytest.mark.slow
 CASES = [
     ("article", "detailed", None, "xlsx", {}),
-    ("standard", "compact", "f4,b2", "ods", {"epochs": 2, "generate": 4, "temperature": 1.0, "loss_mode": "last",
-                                             "optimizer": "adam"}),
     ("lstm", "compact", "f1,b3", "ods", {}),
-    ("gru", "detailed", None, "xlsx", {"epochs": 1, "generate": 3}),
-    ("feedforward", "compact", "f2,b2", "xlsx", {}),
+    pytest.param("standard", "compact", "f4,b2", "ods", {"epochs": 2, "generate": 4, "temperature": 1.0,
+                                                        "loss_mode": "last", "optimizer": "adam"}, marks=SLOW),
+    pytest.param("gru", "detailed", None, "xlsx", {"epochs": 1, "generate": 3}, marks=SLOW),
+    pytest.param("feedforward", "compact", "f2,b2", "xlsx", {}, marks=SLOW),
 ]
 
 
@@ -92,3 +97,23 @@ def test_the_self_check_formula_guards_what_a_spreadsheet_cannot_compute():
     for f in checks:
         assert f.startswith('IF(COUNTBLANK(') and ",MAX(" in f and ">1E+09" in f and '"not yet"' in f
         assert len(f) < 8192
+
+
+@pytest.mark.slow
+def test_a_class_set_holds_no_answers_in_any_variant_or_format(tmp_path):
+    """Each variant as --variants writes it (.xlsx and .ods), scanned against its own answers; each
+    variant's self-check keys differ."""
+    r = run_cli("build", "hello", "--model", "standard", "--exercise", "--variants", "2", "--format", "xlsx,ods",
+                "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    sc = make_scenario("hello", model="standard")
+    checks = []
+    for k in (1, 2):
+        built = build(variant(sc, first_seed(sc, None) + k))
+        ex, _ = make_exercise(built, parse_steps(None, sc.T))
+        assert fingerprint(built.context.sc) in (tmp_path / "hello-variants.csv").read_text()
+        for fmt in ("xlsx", "ods"):
+            found, looked_for = leaks(tmp_path / f"hello-v{k}-exercise.{fmt}", ex, built.book)
+            assert looked_for >= 30 and found == [], (k, fmt)
+        checks.append([c.formula for c in ex.sheet("Step 2").cells.values() if c.style == "check"])
+    assert len(checks[0]) == 6 and all(a != b for a, b in zip(*checks))

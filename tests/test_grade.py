@@ -152,10 +152,20 @@ def graded(tmp_path_factory):
     files["lstm"] = fill(folder / "lstm" / "lstm-hello-v1-exercise.xlsx", folder / "lstm" / "lstm-hello-v1-answers.xlsx",
                          sub / "fay" / "lstm-hello-v1-exercise.xlsx")
     edit_weight(files["edited"], 0.25)
-    # Saved by LibreOffice, as a student using it would: the typed file and the slip as .ods.
-    saved, slip = recalc.convert([files["right"], files["slip"]], folder / "lo", to="ods")
+    # A compact LSTM exercise (steps 3 and 4 share a sheet), one gate's input doubled in one cell.
+    run(["build", "hello", "--model", "lstm", "--layout", "compact", "--exercise", "f3,b2", "--out", str(folder / "lc")])
+    files["lstm_compact"] = fill(folder / "lc" / "hello-exercise.xlsx", folder / "lc" / "hello-answers.xlsx",
+                                 sub / "lee" / "hello-exercise.xlsx", formulas=True,
+                                 change=("blank_wh_i_3", 0, lambda f: "=2*" + f[1:]))
+    # A GRU exercise with one number typed wrong, saved by LibreOffice as .ods.
+    run(["build", "hello", "--model", "gru", "--exercise", "--out", str(folder / "gru")])
+    gru = fill(folder / "gru" / "hello-exercise.xlsx", folder / "gru" / "hello-answers.xlsx",
+               folder / "gru" / "filled" / "gru-hello.xlsx", formulas=True, change=("blank_h_2", 1, 0.25))
+    # Saved by LibreOffice, as a student using it would: the typed file, the slip and the GRU as .ods.
+    saved, slip, gru = recalc.convert([files["right"], files["slip"], gru], folder / "lo", to="ods")
     files["lo_ods"] = Path(shutil.copy(saved, sub / "eve.ods"))
     files["slip_ods"] = Path(shutil.copy(slip, sub / "kim.ods"))
+    files["gru_ods"] = Path(shutil.copy(gru, sub / "max.ods"))
     server = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     marker = folder / "macro-ran.txt"
@@ -235,6 +245,20 @@ def test_one_slip_upstream_costs_one_block_and_the_rest_is_carried(graded, key):
 
 
 @pytest.mark.libreoffice
+def test_a_slip_in_a_compact_lstm_and_a_gru_saved_by_libreoffice(graded):
+    files = graded[0]
+    line = _line(graded, "lstm_compact")
+    m = re.match(rf"{re.escape(str(files['lstm_compact']))}: 25/26 blocks right; wrong: Steps 3-4, step 3: "
+                 r"Whi·h\(t-1\)\+bi \(E22: expected (\S+), found (\S+)\);", line)
+    assert m and float(m[2]) == pytest.approx(2 * float(m[1]), rel=1e-5), line
+    line = _line(graded, "gru_ods")
+    m = re.match(rf"{re.escape(str(files['gru_ods']))}: 20/21 blocks right; wrong: Step 2: h_t \(([A-Z]+\d+): "
+                 r"expected (\S+), found 0.250000\); carried \(right given the earlier mistakes\): Step 2: y_t, "
+                 r"p_t, loss_t; Back 4: .*; 1 answer typed as numbers, not formulas", line)
+    assert m, line
+
+
+@pytest.mark.libreoffice
 def test_back_blocks_done_right_on_empty_step_blocks_are_right(graded):
     line = _line(graded, "back_only")
     empty = "Step 2: " + ", ".join(f"{b} (empty)" for b in ["Wxh·x_t", "Whh·h(t-1)+bias", "h_t", "y_t", "p_t", "loss_t"])
@@ -294,9 +318,11 @@ def test_the_gradebook_csv(graded):
     assert one_wrong["Step 2: h_t"] == "0" and one_wrong["Back 4: da_t"] == "1"
     assert one_wrong["wrong"].startswith("Step 2: h_t (") and one_wrong["typed_numbers"] == "52"
     assert list(rows[0])[:11] == [*grading.COLUMNS, "Step 2: Wxh·x_t"]
-    # One column per block label: hello's and the LSTM's, 7 of which are named alike (Step 2: h_t,
-    # y_t, p_t, loss_t; Back 4: dy_t, dWhy_t, dh_t); a file without a block leaves its cell empty.
-    assert len(rows[0]) == len(grading.COLUMNS) + BLOCKS + 27 - 7
+    # One column per block label (hello's, the LSTM's, the GRU's, the compact LSTM's, those named
+    # alike once); a file without a block leaves its cell empty.
+    labels = list(rows[0])[len(grading.COLUMNS):]
+    assert len(labels) == len(set(labels)) and len(labels) > BLOCKS + 27 - 7
+    assert sum(label.startswith("Steps 3-4, step 3: ") for label in labels) == 19
     assert by_file[str(files["lstm"])]["Step 2: Wxh·x_t"] == "" and by_file[str(files["lstm"])]["Step 2: c_t"] == "1"
     assert by_file[str(files["right"])]["score"] == "1.0000" and by_file[str(files["empty"])]["score"] == "0.0000"
     slip = by_file[str(files["slip"])]

@@ -224,7 +224,7 @@ def prepare(path, src, dest):
                              "a block of this network)")
         caption, want = expected[key]
         cols = []
-        for (r, c), text in zip(block.positions(), _flat(formulas.get(key))):
+        for (r, c), text in zip(block.positions(), _flat(formulas.get(key), block)):
             cols.append(None if text is None else spare_col(widths[block.sheet], c))
             if text is not None:
                 spares.setdefault(block.sheet, []).append((r, cols[-1], text))
@@ -242,8 +242,8 @@ def prepare(path, src, dest):
     return Job(graded, dest, listed, held)
 
 
-def _flat(rows):
-    return [None] * 10_000 if rows is None else [f for row in rows for f in row]
+def _flat(rows, block):
+    return [None] * (block.nrows * block.ncols) if rows is None else [f for row in rows for f in row]
 
 
 def mark(job, recomputed, tol=TOLERANCE):
@@ -279,16 +279,22 @@ def _mark_block(label, block, got, carried, want, tol):
     k = next(k for k, (e, c) in enumerate(zip(engine, given)) if not (e or c))
     r, c = list(block.positions())[k]
     expect = carried[k] if is_number(carried[k]) else want[k]
-    return Mark(label, False, why=f"{a1(r, c)}: expected {_show(expect)}, found {_show(got[k])}")
+    return Mark(label, False, why="{}: expected {}, found {}".format(a1(r, c), *_shown(expect, got[k])))
 
 
-def _show(v):
-    if v is None or v == "":
-        return "nothing"
-    if is_number(v) and not isinstance(v, bool):
-        v = float(v)
-        return f"{v:.6f}" if v == 0 or 1e-3 <= abs(v) < 1e7 else f"{v:.6g}"
-    return repr(str(v))
+def _shown(expect, found):
+    """Both numbers as the sheet shows them (6 decimals), or to 6 significant digits when both are
+    below 0.01, where 6 decimals would hide the difference."""
+    numbers = [float(v) for v in (expect, found) if is_number(v) and not isinstance(v, bool)]
+    fine = bool(numbers) and max(map(abs, numbers)) < 1e-2
+
+    def show(v):
+        if v is None or v == "":
+            return "nothing"
+        if is_number(v) and not isinstance(v, bool):
+            return f"{float(v):.6g}" if fine else f"{float(v):.6f}"
+        return repr(str(v))
+    return show(expect), show(found)
 
 
 def _right(got, want, tol):
