@@ -412,3 +412,28 @@ def test_the_libreoffice_profile_runs_no_macros_and_updates_no_links():
                               ("Calc/Formula/Load", "OOXMLRecalcMode", "0")]:
         assert re.search(rf'oor:path="/org\.openoffice\.Office\.{path}"><prop oor:name="{name}" '
                          rf'oor:op="fuse"><value>{value}</value>', xcu), name
+
+
+@pytest.mark.parametrize("text, why", [(None, "no such file"), (b"a,b\n1,2\n", "not the CSV of a class set"),
+                                       (b"PK\x03\x04\xff\xfe", "not the CSV of a class set")])
+def test_a_bad_class_csv_is_one_line_before_anything_starts(tmp_path, capsys, monkeypatch, text, why):
+    monkeypatch.chdir(tmp_path)
+    if text is not None:
+        (tmp_path / "class.csv").write_bytes(text)
+    r = run_in_process(["grade", "a.xlsx", "--class", "class.csv"], capsys)
+    assert r.returncode == 2 and r.stderr.startswith(f"rnn-sheet: error: --class class.csv: {why}")
+    assert len(r.stderr.splitlines()) == 1 and r.stdout == ""
+
+
+def test_a_variant_is_named_by_its_exercise_file_within_the_file_name():
+    from rnn_sheet.checking import copies
+    variants = [("1", ["hello-v1-exercise"], "aaa"), ("11", ["hello-v11-exercise"], "bbb")]
+    assert copies.named_variant("ann/Hello-v11-exercise (2).xlsx", variants)[0] == "11"
+    assert copies.named_variant("hello-v1-exercise.ods", variants)[0] == "1"
+    assert copies.named_variant("homework.xlsx", variants) is None
+    marks = [grading.Graded(name, [], rec, inp) for name, rec, inp in
+             [("hello-v1-exercise.xlsx", "aaa", "aaa"), ("hello-v11-exercise.xlsx", "aaa", "aaa"),
+              ("hello-v1-exercise (1).xlsx", "aaa", "ccc"), ("mine.xlsx", "bbb", "bbb")]]
+    copies.flag_variants(marks, variants)
+    assert [m.flags for m in marks] == [[], ["it holds variant 1's numbers, not variant 11's, which its name names"],
+                                        [], ["its name names no variant of the class (it holds variant 11's numbers)"]]

@@ -14,8 +14,12 @@ def read_class(path):
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError(f"--class {path}: cannot read it ({e.__class__.__name__})") from None
+    except FileNotFoundError:
+        raise InputError(f"--class {path}: no such file") from None
+    except (UnicodeDecodeError, csv.Error):
+        rows = []
+    except OSError as e:
+        raise InputError(f"--class {path}: cannot read it ({e.strerror or type(e).__name__})") from None
     if not rows or any(c not in rows[0] for c in CLASS_COLUMNS):
         raise InputError(f"--class {path}: not the CSV of a class set (it needs the columns "
                          f"{', '.join(CLASS_COLUMNS)}, as 'rnn-sheet build WORD --exercise --variants N' writes)")
