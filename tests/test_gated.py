@@ -232,7 +232,8 @@ def test_without_memory_h_ignores_the_letters_before():
     np.testing.assert_array_equal(F.h[1], F.h[4])
 
 
-@pytest.mark.parametrize("name,before,after", [("lstm-hello", "hhhh", "ello"), ("gru-hello", "eeee", "ello")])
+@pytest.mark.parametrize("name,before,after", [("lstm-hello", "hhhh", "ello"), ("gru-hello", "eeee", "ello"),
+                                                ("gru-pytorch-hello", "hhhh", "ello")])
 def test_the_templates_visibly_learn_in_30_epochs(name, before, after):
     sc = make_scenario(name, epochs=30)
     assert (sc.word, sc.vocab, sc.hidden) == ("hello", "helo", 3)

@@ -180,7 +180,7 @@ def test_model_names_are_compared_only_in_the_registry():
     found = [f"{name}: {line.strip()}" for name, path in modules() if not name.startswith("model.cells")
              for line in path.read_text(encoding="utf-8").splitlines() if pattern.search(line)]
     assert found == []
-    assert set(cells.CELLS) == {"article", "standard", "lstm", "gru", "feedforward", "relu"}
+    assert set(cells.CELLS) == {"article", "standard", "lstm", "gru", "feedforward", "relu", "gru-pytorch"}
 
 
 def test_files_stay_readable():

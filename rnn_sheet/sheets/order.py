@@ -5,13 +5,14 @@ here. Adding a cell: its sheet family module (as rnn.py) and its line in FAMILIE
 """
 import importlib
 
-from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, LSTMCell, StandardCell
+from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, GRUPyTorchCell, LSTMCell, StandardCell
 from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
 from .layout import Layout, show_char
 
 # Each cell's sheet family, imported when a workbook of that cell is planned: the gated families are
 # a quarter of the package's import time, which `rnn-sheet build hello` would pay for nothing.
-FAMILIES = {ArticleCell: "rnn", StandardCell: "rnn", LSTMCell: "lstm", GRUCell: "gru", FeedForwardCell: "feedforward"}
+FAMILIES = {ArticleCell: "rnn", StandardCell: "rnn", LSTMCell: "lstm", GRUCell: "gru", FeedForwardCell: "feedforward",
+            GRUPyTorchCell: "gru_pytorch"}
 
 
 def family(cell):

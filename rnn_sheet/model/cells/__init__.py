@@ -2,12 +2,12 @@
 NetworkCell subclass, and its line here."""
 from .base import NetworkCell
 from .feedforward import FeedForwardCell
-from .gated import GRUCell, LSTMCell
+from .gated import GRUCell, GRUPyTorchCell, LSTMCell
 from .relu import ReLUCell
 from .rnn import ArticleCell, StandardCell
 
 CELLS = {cell.name: cell for cell in (ArticleCell(), StandardCell(), LSTMCell(), GRUCell(), FeedForwardCell(),
-                                      ReLUCell())}
+                                      ReLUCell(), GRUPyTorchCell())}
 DEFAULT = "article"
 
 
@@ -23,5 +23,5 @@ def from_param_names(names):
     return max(fits, key=lambda cell: len(cell.param_names), default=None)
 
 
-__all__ = ["CELLS", "DEFAULT", "ArticleCell", "FeedForwardCell", "GRUCell", "LSTMCell", "NetworkCell",
+__all__ = ["CELLS", "DEFAULT", "ArticleCell", "FeedForwardCell", "GRUCell", "GRUPyTorchCell", "LSTMCell", "NetworkCell",
            "ReLUCell", "StandardCell", "get", "from_param_names"]

@@ -186,3 +186,73 @@ class GRUCell(GatedCell):
             ("gradients", "dWxk = Σ_t da_k · x_tᵀ,  dWhk = Σ_t da_k · h(t-1)ᵀ (dWhn: · (r_t ∘ h(t-1))ᵀ),  "
                           "dbk = Σ_t da_k"),
         ]
+
+
+class GRUPyTorchCell(GRUCell):
+    """The reset-after GRU of torch.nn.GRU, Keras (by default) and cuDNN: r multiplies Whn·h' + bhn,
+    after the recurrent product, where the gru cell (Cho et al.'s reset-before form) multiplies h'
+    before it. Its n has a bias on each side, bn (torch's b_in) and bhn (b_hn).
+
+        n = tanh(Wxn·x + bn + r ∘ (Whn·h' + bhn))       (z, r and h as in the gru cell)
+
+    torch's r and z carry two biases each, b_i* + b_h*, which act as one: br, bz here."""
+    name = "gru-pytorch"
+    summary = "the GRU of torch.nn.GRU, Keras and cuDNN: the reset gate applied after Whn·h' (reset-after)"
+    gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID), Gate("n", "candidate", TANH))
+    biases = ("bz", "br", "bn", "bhn", "by")
+    remarks = (
+        SIGMOID_NOTE,
+        ("convention", "PyTorch's torch.nn.GRU (and Keras, cuDNN) apply r after Whn·h' + bhn (reset-after); "
+                       "--model gru applies it to h' before (Cho et al.)."),
+        ("", "torch's b_ir + b_hr is br here, b_iz + b_hz is bz; b_in is bn and b_hn is bhn."),
+    )
+
+    def hidden_shapes(self, V, H):
+        shapes = super().hidden_shapes(V, H)
+        return {**shapes, "bhn": (H,)}      # after bn: Wxz Whz bz Wxr Whr br Wxn Whn bn bhn
+
+    def step(self, P, x, prev):
+        h_prev = prev["h"]
+        out = {}
+        for gate in self.gates[:2]:
+            out.update(gate.forward(P, x, h_prev))
+        out["wx_n"] = P.Wxn @ x
+        out["wh_n"] = P.Whn @ h_prev + P.bhn
+        out["rwh"] = out["r"] * out["wh_n"]
+        out["a_n"] = out["wx_n"] + P.bn + out["rwh"]
+        out["n"] = np.tanh(out["a_n"])
+        out["zn"] = (1 - out["z"]) * out["n"]
+        out["zh"] = out["z"] * h_prev
+        out["h"] = out["zn"] + out["zh"]
+        return out
+
+    def step_back(self, P, now, prev, x, dh, carry):
+        h_prev, z, r, n = prev["h"], now["z"], now["r"], now["n"]
+        d = {"n": dh * (1 - z), "z": dh * (h_prev - n)}
+        da = {"n": d["n"] * (1 - n ** 2)}
+        dwh = da["n"] * r                   # the error reaching Whn·h' + bhn
+        d["r"] = da["n"] * now["wh_n"]
+        da["z"], da["r"] = d["z"] * z * (1 - z), d["r"] * r * (1 - r)
+        dh_next = dh * z + P.Whn.T @ dwh + P.Whz.T @ da["z"] + P.Whr.T @ da["r"]
+        rows = {"dwh": dwh, "dh_next": dh_next, **{f"d_{k}": d[k] for k in d}, **{f"da_{k}": da[k] for k in da}}
+        grads = {}
+        for gate in self.gates[:2]:
+            grads.update(gate.contributions(da[gate.name], x, h_prev))
+        grads.update({"Wxn": outer(da["n"], x), "Whn": outer(dwh, h_prev), "bn": da["n"].copy(), "bhn": dwh.copy()})
+        return rows, grads, {"h": dh_next}
+
+    def forward_equations(self):
+        return self.gate_equations()[:2] + [
+            ("candidate", "n_t = tanh(Wxn · x_t + bn + r_t ∘ (Whn · h(t-1) + bhn))   (reset-after)"),
+            ("hidden state", "h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1),   h_0 = 0")]
+
+    def backward_equations(self):
+        return [
+            ("hidden error", "dh_t = Whyᵀ · dy_t + dh_next (0 after the last step)"),
+            ("through h_t", "dn_t = dh_t ∘ (1 - z_t),  dz_t = dh_t ∘ (h(t-1) - n_t)"),
+            ("back through n", "da_n = dn_t ∘ (1 - n_t²),  dwh_t = da_n ∘ r_t,  dr_t = da_n ∘ (Whn · h(t-1) + bhn)"),
+            ("back through σ", "da_z = dz_t ∘ z_t ∘ (1 - z_t),  da_r = dr_t ∘ r_t ∘ (1 - r_t)"),
+            ("handed back", "dh_next = dh_t ∘ z_t + Whnᵀ · dwh_t + Whzᵀ · da_z + Whrᵀ · da_r  (to step t-1)"),
+            ("gradients", "dWxk = Σ_t da_k · x_tᵀ,  dWhk = Σ_t da_k · h(t-1)ᵀ,  dbk = Σ_t da_k  (k = z, r; n: "
+                          "dWxn, dbn from da_n),  dWhn = Σ_t dwh_t · h(t-1)ᵀ,  dbhn = Σ_t dwh_t"),
+        ]
