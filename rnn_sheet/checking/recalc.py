@@ -2,9 +2,15 @@
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
+
+from .sanitize import sanitized_copy
 
 # LibreOffice shows the cached values of an .xlsx unless told to recalculate on load (0 = always).
 # Files may come from anyone (`rnn-sheet grade` opens what students hand in), so the profile also
@@ -19,6 +25,13 @@ SETTINGS = [
     ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true"),
     ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true"),
     ("/org.openoffice.Office.Calc/Content/Update", "Link", "1"),
+    # No way out to a network: every http, https and ftp request goes to a proxy at a closed port of
+    # this machine (port 1), localhost included (no exceptions). The sanitised copies LibreOffice gets
+    # (sanitize.py) link to nothing; this is the second wall, should one ever slip through.
+    *(("/org.openoffice.Inet/Settings", f"ooInet{kind}Proxy{what}", value)
+      for kind in ("HTTP", "HTTPS", "FTP") for what, value in (("Name", "127.0.0.1"), ("Port", "1"))),
+    ("/org.openoffice.Inet/Settings", "ooInetProxyType", "2"),
+    ("/org.openoffice.Inet/Settings", "ooInetNoProxy", ""),
 ]
 PROFILE_XCU = "\n".join([
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -63,6 +76,8 @@ def convert(paths, outdir, to="xlsx", timeout=600):
     side by side on a machine with several cores."""
     outdir = Path(outdir)
     results = _soffice(_share(list(paths)), outdir, to, timeout)
+    if any(r.returncode is None for r in results):
+        raise subprocess.TimeoutExpired(results[0].args, timeout)
     outputs = [_output(p, outdir, to) for p in paths]
     missing = [str(o) for o in outputs if not o.exists()]
     if missing:
@@ -71,19 +86,31 @@ def convert(paths, outdir, to="xlsx", timeout=600):
     return outputs
 
 
-def convert_each(paths, outdir, to="xlsx", timeout=600):
-    """As convert, but a file LibreOffice cannot open gives None in its place and the others are
-    still converted. LibreOffice converts in order, so when a run stops short (a file brought it
-    down), that run's first file without an output is left out and the rest are tried again."""
+TIMED_OUT = "timed out"     # convert_each's result for a file LibreOffice did not finish in time
+TIMEOUT_START, TIMEOUT_PER_FILE = 60, 30     # seconds a LibreOffice run may take: start-up, each file
+
+
+def convert_each(paths, outdir, to="xlsx", timeout=None):
+    """As convert, but a file LibreOffice cannot open gives None in its place, one it does not finish
+    in time TIMED_OUT, and the others are still converted. LibreOffice converts in order, so when a run
+    stops short (a file brought it down, or its time ran out: TIMEOUT_START + TIMEOUT_PER_FILE a file,
+    unless `timeout` says), that run's first file without an output is left out and the rest are
+    tried again."""
     outdir = Path(outdir)
     outputs, todo = [None] * len(paths), list(range(len(paths)))
     while todo:
         runs = _share(todo)
-        _soffice([[paths[i] for i in run] for run in runs], outdir, to, timeout)
+        limit = timeout or TIMEOUT_START + TIMEOUT_PER_FILE * max(map(len, runs))
+        results = _soffice([[paths[i] for i in run] for run in runs], outdir, to, limit)
         for i in todo:
             if _output(paths[i], outdir, to).exists():
                 outputs[i] = _output(paths[i], outdir, to)
-        todo = [i for run in runs for i in [i for i in run if outputs[i] is None][1:]]
+        todo = []
+        for run, result in zip(runs, results):
+            left = [i for i in run if outputs[i] is None]
+            if left and result.returncode is None:
+                outputs[left[0]] = TIMED_OUT
+            todo += left[1:]
     return outputs
 
 
@@ -106,13 +133,20 @@ def convert_gnumeric(paths, outdir, timeout=600):
 def recompute_copies(paths, folder, each=False, engine="libreoffice"):
     """Recompute copies of `paths` made in `folder` under distinct names (LibreOffice names each output
     after its input's stem, and submissions often share one): convert's outputs, or with `each`
-    convert_each's (None for a file LibreOffice cannot open); `engine` "gnumeric": convert_gnumeric's."""
+    convert_each's (None for a file LibreOffice cannot open); `engine` "gnumeric": convert_gnumeric's.
+    The copies are sanitised (sanitize.py): sheets, strings, styles and names, nothing that links out."""
     copies = []
     for k, path in enumerate(paths):
-        copies.append(Path(folder, f"in{k}{Path(path).suffix.lower()}"))
-        shutil.copyfile(path, copies[-1])
+        copy = Path(folder, f"in{k}{Path(path).suffix.lower()}")
+        try:
+            copies.append(sanitized_copy(path, copy))
+        except (ValueError, zipfile.BadZipFile, KeyError, ET.ParseError, OSError) as e:
+            if not each:
+                raise RuntimeError(f"{path} cannot be read as a workbook ({e})") from None
+            copies.append(None)         # as a file LibreOffice cannot open
     convert_with = convert_gnumeric if engine == "gnumeric" else convert_each if each else convert
-    return convert_with(copies, Path(folder, "out"))
+    done = iter(convert_with([c for c in copies if c is not None], Path(folder, "out")))
+    return [None if c is None else next(done) for c in copies]
 
 
 def _output(path, outdir, to):
@@ -128,30 +162,46 @@ def _share(items):
 
 
 def _soffice(runs, outdir, to, timeout):
-    """Convert each run of paths with its own LibreOffice, side by side (one profile each); their
-    CompletedProcesses."""
+    """Convert each run of paths with its own LibreOffice, side by side (one profile each), all within
+    `timeout` seconds; their CompletedProcesses, returncode None for a run that ran out of time. Each
+    LibreOffice is a process group of its own (the launcher starts soffice.bin), killed whole when its
+    time is up, or when anything stops us (an error, Ctrl-C, SIGTERM) before it is done; then the
+    profiles are removed."""
     soffice = find_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
     with contextlib.ExitStack() as stack:
         procs = []
-        for run in runs:
-            profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-sheet-lo-"))
-            user = Path(profile, "user")
-            user.mkdir()
-            (user / "registrymodifications.xcu").write_text(PROFILE_XCU)
-            cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                   "--nolockcheck", "--convert-to", to, "--outdir", str(outdir), *map(str, run)]
-            procs.append(stack.enter_context(subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={**os.environ, "HOME": profile})))
-        return [_finish(proc, timeout) for proc in procs]
+        try:
+            for run in runs:
+                profile = stack.enter_context(tempfile.TemporaryDirectory(prefix="rnn-sheet-lo-"))
+                user = Path(profile, "user")
+                user.mkdir()
+                (user / "registrymodifications.xcu").write_text(PROFILE_XCU)
+                cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                       "--nolockcheck", "--convert-to", to, "--outdir", str(outdir), *map(str, run)]
+                procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                              env={**os.environ, "HOME": profile}, start_new_session=True))
+            return [_finish(proc, deadline) for proc in procs]
+        finally:
+            for proc in procs:
+                if proc.returncode is None:         # still running: we are being stopped
+                    _kill(proc)
 
 
-def _finish(proc, timeout):
+def _finish(proc, deadline):
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise
+        _kill(proc)
+        out, err = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, None, out, err)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _kill(proc):
+    """Kill LibreOffice's whole process group (a no-op once it is gone) and reap the launcher."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        proc.wait(timeout=10)
