@@ -184,6 +184,8 @@ def grade(files, csv_path, tol, class_csv):
     from .checking.copies import read_class      # openpyxl: only for this command
     from .checking.grade import Graded, csv_text, grade_many
     _require_tolerance(tol)
+    if csv_path:
+        _require_gradebook_path(csv_path, files)
     results = grade_many(files, tol, read_class(class_csv) if class_csv else None)
     for result in results:
         if isinstance(result, Graded):
@@ -217,6 +219,17 @@ def _sigterm_raises():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _require_gradebook_path(csv_path, files):
+    """--csv names the gradebook: never a workbook, and never one of the files being graded (a slip
+    of the shell, `grade --csv sub.xlsx other.xlsx`, would write marks over a submission)."""
+    if Path(csv_path).suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise InputError(f"--csv {csv_path} names a workbook; the gradebook is a .csv file (--csv marks.csv)")
+    target = Path(csv_path).resolve()
+    for f in files:
+        if Path(f).resolve() == target or target.exists() and Path(f).exists() and Path(f).samefile(target):
+            raise InputError(f"--csv {csv_path} is one of the files to grade; give the gradebook a name of its own")
 
 
 def _require_tolerance(tol):

@@ -118,3 +118,49 @@ def test_letters_picked_from_tied_scores_are_no_disagreement(hello):
     rep = compare.compare_cached(book, fresh)
     assert [m[0] for m in rep.mismatches] == [read.cell_name(other[0], read.a1(*other[1:]))]
     assert np.isfinite(rep.max_cached_diff)
+
+
+def test_a_sheet_name_with_an_apostrophe_is_read_as_the_spec_quotes_it(hello, tmp_path):
+    import openpyxl
+    wb = openpyxl.load_workbook(hello / "hello.xlsx")
+    wb["Step 2"].title = "Bob's step"
+    for dn in wb.defined_names.values():
+        dn.attr_text = dn.attr_text.replace("'Step 2'!", "'Bob''s step'!")
+    wb.save(tmp_path / "renamed.xlsx")
+    book = read_workbook(tmp_path / "renamed.xlsx")
+    assert book.names["h_2"].sheet == "Bob's step"
+    assert any(s == "Bob's step" for s, _ in book.formulas)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["grade", "--csv", "sub.xlsx", "other.xlsx"], ["names a workbook"]),
+    (["grade", "--csv", "marks.ODS", "other.xlsx"], ["names a workbook"]),
+    (["grade", "--csv", "./marks.csv", "other.xlsx", "marks.csv"], ["is one of the files to grade"]),
+])
+def test_grade_csv_never_overwrites_a_workbook_or_a_submission(tmp_path, args, words):
+    (tmp_path / "sub.xlsx").write_bytes(b"a student's work")
+    r = run_cli(*args, cwd=tmp_path)
+    assert_one_line_error(r, *words)
+    assert (tmp_path / "sub.xlsx").read_bytes() == b"a student's work"
+
+
+def test_gradebook_headers_are_text_whatever_the_sheet_names():
+    from rnn_sheet.checking import grade as grading
+    text = grading.csv_text([grading.Graded("a.xlsx", [("@SUM(1+1): h_t", True), ("=cmd|'/C calc'!A0: y_t", False)],
+                                            "x", "x")])
+    header = text.splitlines()[0].split(",")
+    assert header[4:] == ["'@SUM(1+1): h_t", "'=cmd|'/C calc'!A0: y_t"]
+
+
+def test_sizes_read_from_a_file_are_held_to_builds_limits(hello):
+    """A forged loss_epochs over 100,000 rows would have the engine train 99,999 epochs."""
+    from rnn_sheet.checking.check import scenario_of
+    from rnn_sheet.model.scenario import InputError
+    book = read_workbook(hello / "hello.xlsx")
+    named = {n: np.array(v, dtype=object) for n, v in book.inputs.items()}
+    named["loss_epochs"] = np.zeros((100_000, 1), dtype=object)
+    named["Why"] = np.array(book.inputs["Why"], dtype=object)
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"its epochs \(99,999\) are more than build allows \(1,000\)"):
+        scenario_of(book, named)
+    assert time.monotonic() - started < 2

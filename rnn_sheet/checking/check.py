@@ -16,8 +16,11 @@ import numpy as np
 
 from ..model import cells, optimizers
 from ..model.gradcheck import CheckAt
-from ..model.scenario import InputError, Scenario, check_text, parse_weights
-from ..sheets import named_values
+from ..model.scenario import (MAX_EPOCHS, MAX_GENERATE, MAX_HIDDEN, InputError, Scenario, check_text,
+                              parse_weights)
+from ..model.textinput import MAX_ITERATIONS
+from ..sheets import named_values, plan
+from ..sheets.render import MAX_CELLS, cell_count
 from ..workbook.grid import a1, parse_a1
 from . import recalc
 from .compare import RATIO, compare_cached, diff, is_number, ratio_tolerance
@@ -208,7 +211,21 @@ def scenario_of(book, named):
                   loss_mode=_loss_mode(book, len(word) - 1), generate=generate, start=start,
                   optimizer=_optimizer(named), temperature=temperature, draws=draws,
                   check=_check_at(named, cell))
-    return _text_of(sc, named) if "text" in named else sc
+    return _within_limits(_text_of(sc, named) if "text" in named else sc)
+
+
+def _within_limits(sc):
+    """Build's limits on every size read from the file, before the engine runs: a forged name over
+    100,000 rows of loss_epochs would otherwise train 99,999 epochs (65 s and 3.8 GB for one file)."""
+    for what, n, most in (("hidden size", sc.H, MAX_HIDDEN), ("generated letters", sc.generate, MAX_GENERATE),
+                          ("draws", len(sc.draws), MAX_GENERATE),
+                          ("iterations" if sc.text else "epochs", sc.epochs, MAX_ITERATIONS if sc.text else MAX_EPOCHS)):
+        if n > most:
+            raise InputError(f"its {what} ({n:,}) are more than build allows ({most:,})")
+    cells_ = cell_count(plan(sc))
+    if cells_ > MAX_CELLS:
+        raise InputError(f"it would be a workbook of {cells_:,} cells, more than build makes ({MAX_CELLS:,})")
+    return sc
 
 
 def _text_of(sc, named):

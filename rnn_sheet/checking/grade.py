@@ -355,7 +355,7 @@ def csv_text(results):
     labels = list(dict.fromkeys(m.label for r in results if isinstance(r, Graded) for m in r.blocks))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*COLUMNS, *labels])
+    w.writerow([*COLUMNS, *map(_safe, labels)])        # labels hold the student's sheet names
     for r in results:
         if isinstance(r, Graded):
             marks = {m.label: m.right for m in r.blocks}
@@ -371,5 +371,6 @@ def csv_text(results):
 
 
 def _safe(text):
-    """A file name is text: one a spreadsheet would read as a formula gets a leading apostrophe."""
+    """A file or sheet name is text: one a spreadsheet would read as a formula gets a leading
+    apostrophe."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -201,7 +201,8 @@ def xlsx_names(wb):
     out = {}
     for name, dn in wb.defined_names.items():
         for sheet, ref in dn.destinations:
-            out[name] = parse_range(ref, sheet)
+            # openpyxl leaves a quoted sheet name's apostrophes doubled ('Bob''s'!A1 -> "Bob''s")
+            out[name] = parse_range(ref, sheet.replace("''", "'"))
             break
     return out
 

@@ -24,6 +24,7 @@ TEMPLATE_KEYS = {"description", "word", "vocab", "hidden", "model", "seed", "lr"
                  "text", "seq_length", "iterations"}      # the last three: a text's (model/textinput.py)
 LAYOUTS = ("auto", "detailed", "compact")
 MAX_GENERATE = 200
+MAX_EPOCHS = 1000
 # Weights and lr beyond this teach nothing and overflow a spreadsheet's numbers (±1.8e308) within a
 # few time steps; larger values are refused, as are inputs whose computations overflow (sheets.render).
 MAX_MAGNITUDE = 1e6
@@ -283,8 +284,8 @@ def make_scenario(word, *, vocab=None, hidden=None, model=None, seed=None, weigh
     if abs(lr) > MAX_MAGNITUDE:
         raise InputError(f"lr must lie within ±{MAX_MAGNITUDE:g} (got {lr:g})")
     epochs = pick(epochs, "epochs", 0)
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or not 0 <= epochs <= 1000:
-        raise InputError(f"epochs must be a whole number from 0 to 1000 (got {epochs!r})")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or not 0 <= epochs <= MAX_EPOCHS:
+        raise InputError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} (got {epochs!r})")
     clip = pick(clip, "clip", None)
     if clip is not None and not _number(clip, "clip") > 0:
         raise InputError(f"clip must be a positive number (got {clip!r})")
