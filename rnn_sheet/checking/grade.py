@@ -19,6 +19,7 @@ import math
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,11 @@ from ..sheets import key_formulas, placed_values
 from ..workbook import manifest
 from ..workbook.grid import a1
 from . import copies, recalc
+from .sanitize import Unsafe, sanitized_copy
 from .carry import NotCarried, carry_copy, spare_col
 from .check import REQUIRED, scenario_of
 from .compare import is_number
-from .read import Workbook, xlsx_names
+from .read import TooLarge, Workbook, name_cells, read_values, xlsx_names
 
 TOLERANCE = 1e-4        # as the exercise's self-check cells
 # Defined names a file's own scenario is read from (check.scenario_of), besides the parameters.
@@ -126,13 +128,13 @@ def grade_many(paths, tol=TOLERANCE, variants=None):
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-grade-") as tmp:
         jobs = {}
         for i, src in zip(todo, _libreoffice(_as_xlsx, [paths[i] for i in todo], tmp)):
-            results[i] = jobs[i] = (Ungraded(paths[i], CANNOT_OPEN) if src is None else
+            results[i] = jobs[i] = (_not_converted(paths[i], src) or
                                     _guarded(paths[i], lambda: prepare(paths[i], src, Path(tmp, f"carry{i}.xlsx"))))
         ready = {i: job for i, job in jobs.items() if isinstance(job, Job)}
         outs = _libreoffice(lambda files, folder: recalc.convert_each(files, Path(folder, "out")),
                             [job.copy for job in ready.values()], tmp)
         for (i, job), out in zip(ready.items(), outs):
-            results[i] = Ungraded(paths[i], CANNOT_OPEN) if out is None else _guarded(paths[i], lambda: mark(job, out, tol))
+            results[i] = _not_converted(paths[i], out) or _guarded(paths[i], lambda: mark(job, out, tol))
     graded = [r for r in results if isinstance(r, Graded)]
     copies.flag_same_answers(graded)
     if variants is not None:
@@ -152,19 +154,32 @@ def _libreoffice(run, files, folder):
 
 
 def _as_xlsx(paths, folder):
-    """Copies of `paths` as .xlsx under names of their own: an .ods saved as .xlsx by LibreOffice
-    (None if it cannot open it), an .xlsx as it is."""
+    """Sanitised copies of `paths` (sanitize.py: LibreOffice never sees a submission itself) as .xlsx
+    under names of their own: an .ods saved as .xlsx by LibreOffice, an .xlsx as it is; in place of
+    a file that cannot be copied, why (str), and convert_each's None or TIMED_OUT for an .ods."""
     out, ods = [], []
     for k, path in enumerate(paths):
         suffix = Path(path).suffix.lower()
-        out.append(Path(folder, f"in{k}{suffix}"))
-        shutil.copyfile(path, out[-1])
+        try:
+            out.append(sanitized_copy(path, Path(folder, f"in{k}{suffix}")))
+        except (ValueError, KeyError, zipfile.BadZipFile, ET.ParseError, OSError) as e:
+            out.append(f"not a readable {suffix[1:]} workbook ({str(e) if isinstance(e, Unsafe) else type(e).__name__})")
+            continue
         if suffix == ".ods":
             ods.append(k)
     if ods:
         for k, saved in zip(ods, recalc.convert_each([out[k] for k in ods], Path(folder, "ods"))):
             out[k] = saved
     return out
+
+
+def _not_converted(path, out):
+    """The Ungraded of a file LibreOffice did not convert (`out` None, TIMED_OUT or a reason), else None."""
+    if out is None:
+        return Ungraded(path, CANNOT_OPEN)
+    if out == recalc.TIMED_OUT:
+        return Ungraded(path, "timed out: LibreOffice did not finish recomputing it")
+    return Ungraded(path, out) if isinstance(out, str) else None
 
 
 def _readable(path):
@@ -204,7 +219,11 @@ def prepare(path, src, dest):
     if missing:
         raise InputError(f"not an rnn-sheet exercise (no defined name {missing[0]!r})")
     wanted = {n: names[n] for n in (*INPUTS, *cell.param_names, manifest.FINGERPRINT) if n in names}
-    values = _values(wb, wanted.values())
+    try:        # only these blocks are read; a forged name over a whole sheet is refused first
+        name_cells({**wanted, **{manifest.blank_name(*k): b for k, b in blanks.items()}})
+    except TooLarge as e:
+        raise InputError(f"not an rnn-sheet exercise: {e}") from None
+    values = _values(src, wb.sheetnames, wanted.values())
     named = {n: _block(values, block) for n, block in wanted.items()}
     book = Workbook(Path(path), _loss_formula(src, names, blanks), {}, names)
     try:
@@ -248,8 +267,7 @@ def _flat(rows, block):
 
 def mark(job, recomputed, tol=TOLERANCE):
     """The Graded of a Job, from LibreOffice's recomputation of its grading copy."""
-    wb = openpyxl.load_workbook(recomputed, read_only=True, data_only=True, keep_links=False)
-    values = _values(wb, [block for _, block, _, _ in job.blanks])
+    values = _values(recomputed, None, [block for _, block, _, _ in job.blanks])
     graded, answers = job.graded, []
     for label, block, want, cols in job.blanks:
         got = [values.get((block.sheet, r, c)) for r, c in block.positions()]
@@ -303,15 +321,17 @@ def _right(got, want, tol):
     return is_number(got) and math.isfinite(got) and abs(float(got) - float(want)) <= tol
 
 
-def _values(wb, blocks):
-    """{(sheet, row, col): value} of the sheets the blocks lie on (read once each)."""
-    out = {}
-    for sheet in dict.fromkeys(b.sheet for b in blocks):
-        if sheet not in wb.sheetnames:
-            raise InputError(f"not an rnn-sheet exercise (its sheet {sheet!r} is missing)")
-        for r, row in enumerate(wb[sheet].iter_rows(values_only=True)):
-            out.update(((sheet, r, c), v) for c, v in enumerate(row) if v is not None)
-    return out
+def _values(path, sheets, blocks):
+    """{(sheet, row, col): value} of the cells of `blocks` in the .xlsx `path`, streamed (read.py):
+    only the sheets they lie on, and only the cells there are, never the used range a sheet declares
+    (a value typed at XFD1048576 would make that 17 billion cells). `sheets`: the file's sheet names
+    when known."""
+    wanted = {(b.sheet, r, c) for b in blocks for r, c in b.positions()}
+    values = read_values(path, wanted)
+    missing = [b.sheet for b in blocks if b.sheet not in (values.sheets if sheets is None else sheets)]
+    if missing:
+        raise InputError(f"not an rnn-sheet exercise (its sheet {missing[0]!r} is missing)")
+    return values
 
 
 def _block(values, block):

@@ -142,7 +142,7 @@ def read_values(path, wanted):
     try:
         out = Values()
         out.sheets = frozenset(wb.sheetnames)
-        for sheet, r, c, value, _ in _xlsx_cells(wb, True, _Count(path)):
+        for sheet, r, c, value, _ in _xlsx_cells(wb, True, _Count(path), {s for s, _, _ in wanted}):
             if (sheet, r, c) in wanted:
                 out[(sheet, r, c)] = value
         return out
@@ -157,13 +157,15 @@ def _open_xlsx(path):
     return openpyxl.load_workbook(path, read_only=True, data_only=False)
 
 
-def _xlsx_cells(wb, data_only, count):
+def _xlsx_cells(wb, data_only, count, sheets=None):
     """(sheet, row, col, value, data type) of each cell the sheets' XML holds (0-based), streamed:
     openpyxl's read-only mode pads every row out to the sheet's declared width, which a single far
     cell makes 16,384 cells wide; its parser gives only the cells there are. With data_only False a
-    formula cell's value is its formula text, type "f"."""
+    formula cell's value is its formula text, type "f". `sheets`: only those (all if None)."""
     from openpyxl.worksheet._reader import WorkSheetParser
     for ws in wb.worksheets:
+        if sheets is not None and ws.title not in sheets:
+            continue
         with ws._get_source() as src:
             parser = WorkSheetParser(src, ws._shared_strings, data_only=data_only, epoch=wb.epoch,
                                      date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
