@@ -122,7 +122,7 @@ def test_a_250_character_out_name_is_written(tmp_path):
     assert files_under(tmp_path) == [name]
 
 
-@pytest.mark.libreoffice        # the slow tier: a build big enough to be stopped while it writes
+@pytest.mark.slow        # a build big enough to be stopped while it writes
 def test_sigterm_during_a_build_leaves_nothing(tmp_path):
     cmd = [sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", "abcdefghij" * 30,
            "--model", "standard", "--hidden", "24", "--format", "xlsx,ods", "--out", "out/"]

@@ -32,7 +32,7 @@ from ..model.fingerprint import fingerprint
 from ..model.scenario import InputError
 from ..sheets import key_formulas, placed_values
 from ..workbook import manifest
-from ..workbook.grid import a1
+from ..workbook.grid import Block, a1
 from . import copies, recalc
 from .sanitize import Unsafe, sanitized_copy
 from .carry import NotCarried, carry_copy, spare_col
@@ -267,7 +267,9 @@ def _flat(rows, block):
 
 def mark(job, recomputed, tol=TOLERANCE):
     """The Graded of a Job, from LibreOffice's recomputation of its grading copy."""
-    values = _values(recomputed, None, [block for _, block, _, _ in job.blanks])
+    spares = [Block(block.sheet, r, col, 1, 1) for _, block, _, cols in job.blanks
+              for (r, _), col in zip(block.positions(), cols) if col is not None]
+    values = _values(recomputed, None, [block for _, block, _, _ in job.blanks] + spares)
     graded, answers = job.graded, []
     for label, block, want, cols in job.blanks:
         got = [values.get((block.sheet, r, c)) for r, c in block.positions()]
