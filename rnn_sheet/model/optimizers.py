@@ -34,6 +34,11 @@ class Refs:
     settings: dict = field(default_factory=dict)
 
 
+# What Adagrad and Adam add under the square root, so that a zero state never divides by 0.
+EPS = 1e-8
+EPS_FORMULA, EPS_MATHS = "1E-8", "1e-8"     # as the formulas and the plain maths write it
+
+
 class Optimizer:
     name = ""
     title = ""               # for headings: "SGD", "Adam", ...
@@ -145,33 +150,37 @@ class Adagrad(Optimizer):
 
     def step(self, w, g, lr, state, k):
         m = state["m"] + g * g
-        return w - lr * g / np.sqrt(m + 1e-8), {"m": m}
+        return w - lr * g / np.sqrt(m + EPS), {"m": m}
 
     def state_formula(self, s, r):
         prev = r.state["m"]
         return f"{r.g}*{r.g}" if prev is None else f"{prev}+{r.g}*{r.g}"
 
     def formula(self, r):
-        return f"{r.w}-{r.lr}*{r.g}/SQRT({r.state['m']}+1E-8)"
+        return f"{r.w}-{r.lr}*{r.g}/SQRT({r.state['m']}+{EPS_FORMULA})"
 
     def state_rule(self, s, grad, new=None, old=None):
         return f"{new or s} = {old or s} + {grad}²"
 
     def rule_for(self, new, old, grad, state=None, k="k"):
-        return f"{new} = {old} - lr · {grad} / sqrt({_names(self, state)['m']} + 1e-8)"
+        return f"{new} = {old} - lr · {grad} / sqrt({_names(self, state)['m']} + {EPS_MATHS})"
 
 
 class Adam(Optimizer):
     name, title = "adam", "Adam"
     summary = "momentum and Adagrad-like scaling, with bias correction"
     state = ("m", "v")
-    remark = "k = 1, 2, ... counts the updates: dividing by 1 - 0.9^k and 1 - 0.999^k undoes m and v's start at 0"
+    # Each state's (β, 1 - β), written once: 1 - 0.9 in floating point is not 0.1, and the sheets write 0.1.
     DECAY = {"m": (0.9, 0.1), "v": (0.999, 0.001)}
+    B1, B2 = DECAY["m"][0], DECAY["v"][0]
+    remark = (f"k = 1, 2, ... counts the updates: dividing by 1 - {B1}^k and 1 - {B2}^k undoes m and v's "
+              "start at 0")
 
     def step(self, w, g, lr, state, k):
-        m = 0.9 * state["m"] + 0.1 * g
-        v = 0.999 * state["v"] + 0.001 * g * g
-        return w - lr * (m / (1 - 0.9 ** k)) / (np.sqrt(v / (1 - 0.999 ** k)) + 1e-8), {"m": m, "v": v}
+        (b1, t1), (b2, t2) = self.DECAY["m"], self.DECAY["v"]
+        m = b1 * state["m"] + t1 * g
+        v = b2 * state["v"] + t2 * g * g
+        return w - lr * (m / (1 - b1 ** k)) / (np.sqrt(v / (1 - b2 ** k)) + EPS), {"m": m, "v": v}
 
     def state_formula(self, s, r):
         keep, take = self.DECAY[s]
@@ -180,7 +189,7 @@ class Adam(Optimizer):
 
     def formula(self, r):
         m, v, k = r.state["m"], r.state["v"], r.k
-        return f"{r.w}-{r.lr}*({m}/(1-0.9^{k}))/(SQRT({v}/(1-0.999^{k}))+1E-8)"
+        return f"{r.w}-{r.lr}*({m}/(1-{self.B1}^{k}))/(SQRT({v}/(1-{self.B2}^{k}))+{EPS_FORMULA})"
 
     def state_rule(self, s, grad, new=None, old=None):
         keep, take = self.DECAY[s]
@@ -188,7 +197,8 @@ class Adam(Optimizer):
 
     def rule_for(self, new, old, grad, state=None, k="k"):
         n = _names(self, state)
-        return f"{new} = {old} - lr · ({n['m']} / (1 - 0.9^{k})) / (sqrt({n['v']} / (1 - 0.999^{k})) + 1e-8)"
+        return (f"{new} = {old} - lr · ({n['m']} / (1 - {self.B1}^{k})) / (sqrt({n['v']} / (1 - {self.B2}^{k})) "
+                f"+ {EPS_MATHS})")
 
 
 OPTIMIZERS = {opt.name: opt for opt in (SGD(), Momentum(), Adagrad(), Adam())}

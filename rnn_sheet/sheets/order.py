@@ -1,24 +1,18 @@
 """Every sheet of a workbook, in order, and the sheet family that draws each cell's own parts.
 
 Adding a sheet: a function that returns a SheetPlan (beside the quantities it shows), and its line
-here. Adding a cell: its sheet family module (as rnn.py) and its line in FAMILIES.
+here. Adding a cell: its sheet family module (as rnn.py), named by the cell class's `sheets`.
 """
 import importlib
 
-from ..model.cells import ArticleCell, FeedForwardCell, GRUCell, GRUPyTorchCell, LSTMCell, StandardCell
 from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
 from .layout import Layout, show_char
 
-# Each cell's sheet family, imported when a workbook of that cell is planned: the gated families are
-# a quarter of the package's import time, which `rnn-sheet build hello` would pay for nothing.
-FAMILIES = {ArticleCell: "rnn", StandardCell: "rnn", LSTMCell: "lstm", GRUCell: "gru", FeedForwardCell: "feedforward",
-            GRUPyTorchCell: "gru_pytorch"}
-
-
 def family(cell):
-    """The sheet family of the cell's class, or of the nearest parent that has one (relu: the tanh family's)."""
-    name = next(FAMILIES[c] for c in type(cell).__mro__ if c in FAMILIES)
-    return importlib.import_module(f"{__package__}.{name}")
+    """The cell's sheet family (cell.sheets, which a subclass inherits: relu draws with the tanh
+    cells' rnn.py), imported when a workbook of that cell is planned: the gated families are a
+    quarter of the package's import time, which `rnn-sheet build hello` would pay for nothing."""
+    return importlib.import_module(f"{__package__}.{cell.sheets}")
 
 
 # Steps a gathered sheet holds at most. Few sheets open fast, but a writer holds one sheet's cells
