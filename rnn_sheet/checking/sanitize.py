@@ -15,10 +15,11 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from odf.namespaces import (DRAWNS, FORMNS, OFFICENS, PRESENTATIONNS, SCRIPTNS, TABLENS, XLINKNS)
 
+from ..workbook.grid import col_index, references
 from .read import MAX_PART
 
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -89,9 +90,38 @@ def _xlsx(z):
     yield "_rels/.rels", (f'{head}<Relationships xmlns="{PKG_RELS}"><Relationship Id="rId1" '
                           f'Type="{OFFICE_DOC}officeDocument" Target="/{_attr(book)}"/></Relationships>')
     yield f"{folder}/_rels/{name}.rels", f'{head}<Relationships xmlns="{PKG_RELS}">{rels}</Relationships>'
-    yield book, z.read(book)
-    for _, _, part in kept:
-        yield part, z.read(part)
+    book_xml = z.read(book)
+    yield book, book_xml
+    rows, cols = _bounds(book_xml)
+    for _, kind, part in kept:
+        yield part, _trim(z.read(part), rows, cols) if kind == "worksheet" else z.read(part)
+
+
+# Cells far beyond every defined name are no part of an rnn-sheet book; LibreOffice would spend
+# about 45 s saving a sheet that holds one value at XFD1048576, so the copy leaves them out.
+ROW_MARGIN, COL_MARGIN = 10_000, 1_000
+_DEFINED = re.compile(rb"<(?:\w+:)?definedName\b[^>]*>([^<]*)<")
+_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>.*?</(?:\w+:)?row>)', re.S)
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]+)\d+"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', re.S)
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+
+
+def _bounds(book_xml):
+    """Rows and columns a cell may lie within: the defined names' furthest, plus a wide margin."""
+    rows = cols = 0
+    for text in _DEFINED.findall(book_xml):
+        for block in references(unescape(text.decode("utf-8", "replace")), None):
+            rows, cols = max(rows, block.row + block.nrows), max(cols, block.col + block.ncols)
+    return rows + ROW_MARGIN, cols + COL_MARGIN
+
+
+def _trim(xml, rows, cols):
+    def row(m):
+        return b"" if int(m[1]) > rows else _CELL.sub(cell, m[0])
+
+    def cell(m):
+        return b"" if col_index(m[1].decode().upper()) >= cols else m[0]
+    return _ROW.sub(row, _DIMENSION.sub(b"", xml))
 
 
 def _attr(text):
