@@ -120,6 +120,7 @@ def test_letters_picked_from_tied_scores_are_no_disagreement(hello):
     assert np.isfinite(rep.max_cached_diff)
 
 
+@pytest.mark.slow       # an openpyxl round trip of a book: over a second
 def test_a_sheet_name_with_an_apostrophe_is_read_as_the_spec_quotes_it(hello, tmp_path):
     import openpyxl
     wb = openpyxl.load_workbook(hello / "hello.xlsx")

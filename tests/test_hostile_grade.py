@@ -78,6 +78,7 @@ def far_cell(good, dest):
     return dest
 
 
+@pytest.mark.slow       # its files take 2 s to make; the fast tier stays under its budget
 def test_the_sanitised_copy_keeps_sheets_and_names_and_nothing_that_links_out(traps, tmp_path):
     files, _ = traps
     xlsx = sanitized_copy(files["picture"], tmp_path / "p.xlsx")
