@@ -4,6 +4,7 @@ typed (the word, say) can become a formula, and the sheet changes no value."""
 from .. import __version__
 from ..workbook.grid import Block
 from .layout import SheetPlan, show_char
+from .text import about_rows
 
 KEY, TEXT = 1, 2        # columns: a short key, then the sentence
 
@@ -13,9 +14,10 @@ def sheet(L, sc):
     # Text stays inside its column (lines of at most ~100 characters) so the page prints whole.
     S.widths.update({0: 3, KEY: 22, TEXT: 100})
     cell = L.cell
-    S.title(f"{'A recurrent neural network' if cell.recurrent else 'A feed-forward network'} learns to read "
-            f"\"{sc.word}\"", "Read this first. Every number in this workbook is a live formula: change an "
-                               "input and everything recomputes.")
+    what = f"\"{sc.word}\"" if sc.text is None else f"a text of {len(sc.text)} letters, {sc.seq_length} at a time"
+    S.title(f"{'A recurrent neural network' if cell.recurrent else 'A feed-forward network'} learns to read {what}",
+            "Read this first. Every number in this workbook is a live formula: change an "
+            "input and everything recomputes.")
     _section(S, "The network", _network(L) + [
         ("", f"Step t reads letter t as a one-hot vector x_t and must predict letter t+1. The word has "
              f"{len(sc.word)} letters, so there are T = {L.T} time steps."),
@@ -24,6 +26,8 @@ def sheet(L, sc):
         ("", "how each weight changes the loss, and gradient descent moves every weight a little against "
              "its gradient."),
     ])
+    if sc.text is not None:
+        _section(S, "Training on a text, chunk by chunk, as min-char-rnn does", about_rows(L))
     counted = "loss = Σ_t loss_t" if sc.loss_mode == "all" else "loss = loss_T (only the last step counts)"
     eqs = [
         *cell.forward_equations(),

@@ -86,3 +86,25 @@ def text_sheet(L):
     params, key = L.sheet("Parameters"), L.key("word")
     params.quantities[key] = L.placed[key] = first_chunk
     return P
+
+
+def about_rows(L):
+    """The About sheet's account of training on a text: min-char-rnn's loop, in words."""
+    sc, S = L.sc, L.sc.seq_length
+    clip = f"clips every gradient entry to ±{sc.clip:g} and " if sc.clip else ""
+    return [
+        ("the text", f"{len(sc.text)} letters (Text sheet, ↵ a newline), {sc.V} distinct; {sc.epochs} iterations "
+                     f"of {S} letters each."),
+        ("a chunk", f"Iteration n reads the chunk at p: inputs text[p : p+{S}], targets text[p+1 : p+{S}+1]."),
+        ("the pointer", f"p starts at 0 and moves on by {S}; when p + {S} + 1 would reach the end of the text, "
+                        "p goes back to 0."),
+        ("the hidden state", "A chunk starts from the last hidden state of the chunk before (carried), or from 0 "
+                             "at the start (reset)."),
+        ("truncated BPTT", "Backpropagation runs within the chunk: no gradient flows back into the chunk before."),
+        ("one update", f"Each iteration {clip}makes one {L.optimizer.title} update; the optimizer's state carries on."),
+        ("smooth loss", "Starts at -ln(1/V)·S and becomes 0.999·smooth_loss + 0.001·loss after each iteration."),
+        ("the sheets", "Iteration 0 is worked on the Step and Back sheets (the first chunk is Parameters' word); "
+                       "Training lists"),
+        ("", "every iteration's loss; the Iterations sheets compute each one from the weights after the "
+             "updates before it."),
+    ]
