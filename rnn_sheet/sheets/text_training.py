@@ -128,7 +128,7 @@ def _iteration(P, L, letters, k):
                                                             opt.state_rule(s, f"dW_{k - 1}", f"{s}_{k}", f"{s}_{k - 1}")))
     param_bands(P, L, letters, trained, k, lambda n: f"{n} (W_{k})", f"Iteration {k}: weights ({weights_text})")
     if k < L.epochs:
-        network_bands(P, L, letters, slot=k, backward=True, title=f"Iteration {k}")
+        network_bands(P, L, letters, slot=k, backward=True, title=f"Iteration {k}", predictions=False)
         carry_state(P, L, k)
 
 

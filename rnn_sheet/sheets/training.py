@@ -214,7 +214,9 @@ def c_text(L, slot, i, j):
 def c_dY(L, slot, t, k):
     if not L.counted(t + 1):
         return None
-    return f"{L[c_P, slot].ref(t, k)}-{table(L, c_TGT, slot).ref(t, k)}"
+    # A block without its p_t table (a text's iterations) divides in place, as c_P would.
+    p = L[c_P, slot].ref(t, k) if (c_P, slot) in L else f"{L[c_E, slot].ref(t, k)}/{L[c_S, slot].ref(t)}"
+    return f"{p}-{table(L, c_TGT, slot).ref(t, k)}"
 
 
 @computed("Whyᵀ", lambda c, s: c.record(s).params.Why.T, role=Role.LINK, heat=Heat.DIVERGING)
@@ -249,9 +251,11 @@ def summed(name):
                     note=lambda L: {**SUM_NOTES, **L.family.sum_notes}[name])
 
 
-def network_bands(S, L, letters, slot, backward, title, loss_only=False):
+def network_bands(S, L, letters, slot, backward, title, loss_only=False, predictions=True):
     """loss_only: a forward pass for its loss alone (the gradient check's), without p_t and the
-    predicted letters: a long word's check would otherwise carry 100,000 cells it never reads."""
+    predicted letters: a long word's check would otherwise carry 100,000 cells it never reads.
+    predictions False: the same bands without p_t and the predicted letters, and the backward pass
+    (a text's iterations: a tenth of their cells, which a book of 100 pays for in opening time)."""
     T, V, H = L.T, L.V, L.H
     labels = steps(T)
     if slot in (0, 1) or own_inputs(L, slot):
@@ -266,12 +270,14 @@ def network_bands(S, L, letters, slot, backward, title, loss_only=False):
                Part(c_P, slot, "p_t", T, V, labels, letters), " ",
                Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)]
     total = [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)]
-    if loss_only:
+    if loss_only or not predictions:
         S.band(f"{title}: the loss of each step", _without(softmax, (c_P, c_pred)))
         S.band(f"{title}: total", _without(total, (c_text,)))
-        return
-    S.band(f"{title}: softmax, loss and prediction", softmax)
-    S.band(f"{title}: total", total)
+        if loss_only:
+            return
+    else:
+        S.band(f"{title}: softmax, loss and prediction", softmax)
+        S.band(f"{title}: total", total)
     if not backward:
         return
     S.band(f"{title}: backward pass", [
