@@ -10,6 +10,7 @@ import pytest
 from rnn_sheet.checking import compare
 from rnn_sheet.checking.check import compare as check_compare
 from rnn_sheet.checking.check import open_workbook
+from rnn_sheet.model import cells
 from rnn_sheet.model.engine import generate
 from rnn_sheet.model.text import smoothed, train_text
 from rnn_sheet.model.textinput import text_scenario
@@ -31,6 +32,9 @@ def scenarios():
         "lstm_adam": text(model="lstm", optimizer="adam", clip=None, lr=0.05, seed=3),
         "gru_momentum": text(model="gru", optimizer="momentum", clip=1.0, generate=4, seed=4),
         "feedforward_adagrad": text(model="feedforward", hidden=2, seed=5),
+        # cells added since: the text loop uses any cell through its interface
+        **{f"{m}_adam": text(model=m, optimizer="adam", lr=0.05, seed=6) for m in cells.CELLS
+           if m not in ("article", "standard", "lstm", "gru", "feedforward")},
         "standard_one_iteration": text(model="standard", iterations=1, seq_length=22),
     }
 
