@@ -226,7 +226,9 @@ def test_a_filled_exercise_gives_the_answer_key(cases, model):
     case = cases[f"{model}-filled"]
     assert len(case.extra["blanks"]) > 60
     rep = compare.compare(case.extra["answers"], case.recomputed, tol=TOL)
-    assert rep.errors == [] and rep.mismatches == [] and rep.formulas > 500
+    # The exercise has no Gradient check sheet (its forward passes would show the answers).
+    errors = [e for e in rep.errors if not e[0].startswith("'Gradient check'!")]
+    assert errors == [] and rep.mismatches == [] and rep.formulas > 500
     fresh = openpyxl.load_workbook(case.recomputed, data_only=True)
     checks = [(s.name, a1(r, c)) for s in case.extra["exercise"].sheets for (r, c), cell in s.cells.items()
               if cell.style == "check"]
