@@ -40,7 +40,7 @@ def _sheet_part(files, sheet):
     return f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
 
 
-def ods_bomb(hello, dest):
+def ods_bomb(src, dest):
     """One number repeated over every column of a million rows (a few bytes in the file)."""
     bomb = ('<table:table table:name="Bomb"><table:table-row table:number-rows-repeated="1048576">'
             '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
@@ -50,11 +50,11 @@ def ods_bomb(hello, dest):
         content = files["content.xml"].decode()
         end = content.rindex("</table:table>") + len("</table:table>")
         files["content.xml"] = (content[:end] + bomb + content[end:]).encode()
-    return _rezip(hello / "hello.ods", dest, edit)
+    return _rezip(src, dest, edit)
 
 
 def test_a_repeated_cell_bomb_is_refused_in_bounded_memory(hello, tmp_path):
-    bomb = ods_bomb(hello, tmp_path / "bomb.ods")
+    bomb = ods_bomb(hello / "hello.ods", tmp_path / "bomb.ods")
     tracemalloc.start()
     started = time.monotonic()
     r = run_cli("check", bomb)

@@ -20,6 +20,7 @@ from conftest import cli_env, run_cli
 from rnn_sheet.checking import recalc
 from rnn_sheet.checking.sanitize import sanitized_copy
 from test_grade import fill
+from test_hostile_check import ods_bomb
 from traps import linked_objects_ods, linked_pictures_xlsx
 
 
@@ -60,6 +61,9 @@ def traps(tmp_path_factory, listener):
         "ods": linked_objects_ods(folder / "key" / "hello-exercise.ods", folder / "objects.ods",
                                   [f"{url}/image.png", secret.as_uri()], [f"{url}/object.ods"]),
         "far": far_cell(good, folder / "far.xlsx"),
+        "epochs": forged_name(good, folder / "epochs.xlsx", "loss_epochs", "Parameters!$B$1:$B$100000"),
+        "sheet": forged_name(good, folder / "sheet.xlsx", "loss_epochs", "Parameters!$A$1:$XFD$1048576"),
+        "bomb": ods_bomb(folder / "key" / "hello-exercise.ods", folder / "bomb.ods"),
     }
     return files, secret
 
@@ -79,6 +83,18 @@ def far_cell(good, dest):
 
 
 @pytest.mark.slow       # its files take 2 s to make; the fast tier stays under its budget
+def forged_name(good, dest, name, ref):
+    """The file with a defined name added (or the first of that name replaced) over `ref`."""
+    with zipfile.ZipFile(good) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    files["xl/workbook.xml"] = files["xl/workbook.xml"].replace(
+        b"<definedNames>", f'<definedNames><definedName name="{name}">{ref}</definedName>'.encode(), 1)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in files.items():
+            z.writestr(n, d)
+    return dest
+
+
 def test_the_sanitised_copy_keeps_sheets_and_names_and_nothing_that_links_out(traps, tmp_path):
     files, _ = traps
     xlsx = sanitized_copy(files["picture"], tmp_path / "p.xlsx")
@@ -108,13 +124,21 @@ def test_linked_pictures_images_and_objects_are_neither_fetched_nor_opened(traps
     _, requests = listener
     requests.clear()
     started = time.monotonic()
-    r = run_cli("grade", files["good"], files["picture"], files["ods"], files["far"], "--csv", tmp_path / "marks.csv")
+    r = run_cli("grade", files["good"], files["picture"], files["ods"], files["far"], files["epochs"], files["sheet"],
+                files["bomb"], "--csv", tmp_path / "marks.csv")
     assert requests == [] and os.stat(secret).st_atime == 0
     lines = r.stdout.splitlines()
     # A value typed at XFD1048576: neither grade nor LibreOffice walks to it (LibreOffice took 45 s
     # over it before the copy left it out; the whole run now takes a fraction of that).
     assert lines[3].startswith(f"{files['far']}: 11/11 blocks right"), r.stdout + r.stderr
     assert time.monotonic() - started < 90
+    # Forged names and a repeated-cell bomb: one line each, before any engine or LibreOffice work.
+    assert r.stderr.splitlines() == [
+        f"rnn-sheet: error: {files['epochs']}: its inputs cannot be run: its epochs (99,999) are more than build allows (1,000)",
+        f"rnn-sheet: error: {files['sheet']}: not an rnn-sheet exercise: its defined names span more than 4,000,000 cells",
+        f"rnn-sheet: error: {files['bomb']}: not a readable ods workbook (it holds more than 4,000,000 cells, more than "
+        "any rnn-sheet workbook)"]
+    assert (tmp_path / "marks.csv").is_file()
     assert lines[0].startswith(f"{files['good']}: 11/11 blocks right"), r.stdout + r.stderr
     assert lines[1].startswith(f"{files['picture']}: 11/11 blocks right"), r.stdout + r.stderr
     assert lines[2].startswith(f"{files['ods']}: 0/11 blocks right"), r.stdout + r.stderr

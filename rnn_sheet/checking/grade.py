@@ -199,8 +199,8 @@ def _readable(path):
 def _guarded(path, work):
     try:
         return work()
-    except InputError as e:
-        return Ungraded(path, str(e))
+    except (InputError, TooLarge) as e:
+        return Ungraded(path, str(e) if isinstance(e, InputError) else f"not an rnn-sheet exercise: {e}")
     except Exception as e:      # a damaged file can fail inside zipfile, XML or openpyxl in many ways
         return Ungraded(path, f"not a readable workbook ({type(e).__name__})")
 

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape, unescape
 from odf.namespaces import (DRAWNS, FORMNS, OFFICENS, PRESENTATIONNS, SCRIPTNS, TABLENS, XLINKNS)
 
 from ..workbook.grid import col_index, references
-from .read import MAX_PART
+from .read import MAX_CELLS, MAX_PART
 
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -163,11 +163,24 @@ def _clean_xml(data):
         declared.setdefault(prefix, uri)
     root = parsed.root
     _prune(root)
+    _count_cells(root)
     text = ET.tostring(root, encoding="unicode")
     end = text.index(">") - (text[text.index(">") - 1] == "/")
     extra = "".join(f' xmlns:{p}="{escape(u, {chr(34): "&quot;"})}"' for p, u in declared.items()
                     if p and not re.fullmatch(r"ns\d+", p) and f" xmlns:{p}=" not in text[:end])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + text[:end] + extra + text[end:]).encode()
+
+
+def _count_cells(root):
+    """Unsafe past MAX_CELLS cells holding something, repeats counted as LibreOffice would expand them
+    (a few bytes of .ods can repeat one value over a whole sheet: 17 billion cells to save)."""
+    n = 0
+    for row in root.iter(f"{{{TABLENS}}}table-row"):
+        held = sum(int(c.get(f"{{{TABLENS}}}number-columns-repeated", "1")) for c in row
+                   if len(c) or c.get(f"{{{OFFICENS}}}value-type") or c.get(f"{{{TABLENS}}}formula"))
+        n += held * int(row.get(f"{{{TABLENS}}}number-rows-repeated", "1"))
+        if n > MAX_CELLS:
+            raise Unsafe(f"it holds more than {MAX_CELLS:,} cells, more than any rnn-sheet workbook")
 
 
 def _prune(root):
