@@ -64,7 +64,7 @@ def test_every_formula_recomputes_to_its_cached_value(cases, key):
     assert report.mismatches == []
     sheets = [s.name for s in cases[key].book.sheets]
     T = cases[key].scenario.T
-    where = cases[key].layout.where
+    where = cases[key].layout        # looked up by kind: its keys are Quantity objects
     if SCENARIOS[key].get("layout") == "compact":
         # the worked steps on their own sheets, the others one after another on one sheet each way
         assert [s for s in sheets if s.startswith(("Back", "Step"))] == [
