@@ -250,6 +250,7 @@ def export_pdf(paths):
     """One PDF beside each workbook (same name, .pdf; of the first file where a name comes in two
     formats), one LibreOffice call per folder, with the page setup each sheet carries. LibreOffice
     recalculates on loading, so the pages show computed values."""
+    import subprocess
     from .checking import recalc
     first, by_folder, out = {}, {}, []
     for p in map(Path, paths):
@@ -261,6 +262,8 @@ def export_pdf(paths):
             out += recalc.convert(files, folder, to="pdf")
         except recalc.LibreOfficeMissing as e:
             raise InputError(f"--pdf needs LibreOffice: {e}") from None
+        except subprocess.TimeoutExpired:
+            raise InputError("--pdf: LibreOffice did not finish printing in time") from None
         except (RuntimeError, OSError) as e:
             raise InputError(f"--pdf: {str(e).splitlines()[0]}") from None
     return out
