@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .model.fingerprint import fingerprint
-from .model.scenario import InputError, find_template, read_template
+from .model.scenario import InputError, find_template, make_scenario, read_template
 from .sheets import build
 
 FORMATS = ("xlsx", "ods")
@@ -58,6 +58,41 @@ def stem_of(sc, text_file=None):
     if sc.template:
         return sc.template
     return safe_stem(Path(text_file).stem if text_file else sc.word)
+
+
+def default_stem(sc, no_template=False, out=None, text_file=None):
+    """The name of a build's files: stem_of's, and when --out is not given (nor a text to train on),
+    each setting that differs from the template's (or, without one, from the defaults), so that
+    `build hello --model feedforward` writes output/hello-feedforward.xlsx beside the article's
+    output/hello.xlsx instead of replacing it. A build with the template's own settings keeps the
+    plain name; a folder given with --out is the user's to name in."""
+    if out is not None or text_file is not None:
+        return stem_of(sc, text_file)
+    if sc.template:
+        base = make_scenario(sc.template)
+    else:
+        base = make_scenario(sc.word, use_template=False)
+    parts = ["no-template"] if no_template and find_template(sc.word) else []
+    ours, theirs = _settings(sc), _settings(base)
+    parts += [text for key, text in ours.items() if theirs.get(key) != text]
+    if base.weights_from != "seed":        # the template's weights: a seed of ours draws nothing new
+        parts = [p for p in parts if p != ours.get("seed")]
+    settings = re.sub(r"[^\w.\-]", "_", "-".join(parts), flags=re.ASCII)
+    return "-".join([stem_of(sc)] + ([settings] if settings else []))[:100]
+
+
+def _settings(sc):
+    """A scenario's settings as they read in a file name (those at their defaults left out)."""
+    mu = getattr(sc.optimizer, "mu", 0.9)
+    out = {"vocab": "vocab" if sc.vocab != "".join(dict.fromkeys(sc.word)) else "", "model": sc.model,
+           "hidden": f"hidden{sc.hidden}", "seed": f"seed{sc.seed}" if sc.weights_from == "seed" else "",
+           "weights": "weights" if sc.weights_from == "file" else "", "lr": f"lr{sc.lr:g}",
+           "optimizer": sc.optimizer.name, "momentum": f"mu{mu:g}" if mu != 0.9 else "",
+           "epochs": f"epochs{sc.epochs}", "clip": f"clip{sc.clip:g}" if sc.clip else "",
+           "loss": f"loss-{sc.loss_mode}", "generate": f"generate{sc.generate}" if sc.generate else "",
+           "start": f"start-{sc.start}" if sc.generate else "",
+           "temperature": f"temperature{sc.temperature:g}" if sc.temperature else "", "layout": sc.layout}
+    return {k: v for k, v in out.items() if v}
 
 
 def output_paths(stem, formats, out=None):
@@ -122,7 +157,7 @@ def variant(sc, seed):
 def write_class_set(sc, formats, out, exercise, n, seed, progress=None):
     """Variant k (1..n, its weights from seed + k) as NAME-vKK-exercise and NAME-vKK-answers in each
     format, and NAME-variants.csv listing them; returns the paths written."""
-    stem, folder = stem_of(sc), Path(out or "output")
+    stem, folder = default_stem(sc, out=out), Path(out or "output")
     width, written, rows = len(str(n)), [], []
     with Staged() as staged:        # the whole set, or nothing
         for k in range(1, n + 1):
@@ -269,6 +304,6 @@ def export_pdf(paths):
     return out
 
 
-__all__ = ["FORMATS", "MAX_VARIANTS", "Job", "build", "check_variants", "export_pdf", "first_seed", "jobs",
-           "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "stem_of", "variant", "write",
+__all__ = ["FORMATS", "MAX_VARIANTS", "Job", "build", "check_variants", "default_stem", "export_pdf", "first_seed",
+           "jobs", "output_paths", "parse_formats", "require_libreoffice", "safe_stem", "stem_of", "variant", "write",
            "write_atomically", "write_class_set", "Staged"]

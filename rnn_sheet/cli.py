@@ -81,7 +81,8 @@ def main():
               help="detailed: every step sheet shows its matrices and gradient contributions; compact: "
                    "vectors only (auto: compact for big inputs).")
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="xlsx, ods, xlsx,ods or all.")
-@click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT).")
+@click.option("--out", type=click.Path(), help="Output file or folder (default output/WORD.FORMAT, WORD followed by the settings that "
+                   "differ from its template's, as output/hello-feedforward.xlsx).")
 @click.option("--no-template", is_flag=True, help="Ignore templates/WORD.toml even if it exists.")
 @click.option("--exercise", is_flag=False, flag_value="", default=None, metavar="[STEPS]",
               help="Write NAME-exercise and NAME-answers instead: STEPS (e.g. f2,b4; default f2 and the "
@@ -105,7 +106,7 @@ def build(word, text_file, seq_length, iterations, vocab, hidden, model, seed, w
         building.require_libreoffice()
     if variants is not None:
         return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf)
-    paths = building.output_paths(building.stem_of(sc, text_file), formats, out)
+    paths = building.output_paths(building.default_stem(sc, no_template, out, text_file), formats, out)
     started = time.monotonic()
     with LazyBar("building", started) as bar:
         built = building.build(sc, progress=bar)

@@ -92,7 +92,9 @@ def test_tabs_panes_and_print_setup(styled):
     assert len({tabs["Parameters"], tabs["Step 1"], tabs["Back 1"], tabs["Training"]}) == 4
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        # A fixed, readable scale (pages.scale), pages numbered across then down where a sheet is wide.
+        assert 75 <= (ws.page_setup.scale or 100) <= 100 and ws.page_setup.pageOrder == "overThenDown"
+        assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
         assert ws.print_area and ws.print_area.startswith(f"'{ws.title}'!$A$1:")
         assert ws.sheet_view.showGridLines is False
         assert "&A" in ws.oddHeader.left.text and "&P" in ws.oddFooter.right.text

@@ -85,6 +85,18 @@ def test_build_with_out_file_and_folder(tmp_path):
     assert float(r.stdout.split()[-1]) == pytest.approx(forward(sc.params, sc.inputs, sc.targets).loss, abs=5e-7)
 
 
+def test_default_names_say_what_differs_from_the_template(tmp_path):
+    """No silent swap: a build with other settings never replaces the template's own book."""
+    for args in (["hello"], ["hello", "--model", "feedforward"], ["hello", "--seed", "3"],
+                 ["hello", "--epochs", "5", "--optimizer", "adam"], ["hello", "--no-template"], ["abcab"],
+                 ["abcab", "--lr", "0.5"]):
+        assert run_cli("build", *args, cwd=tmp_path).returncode == 0, args
+    # --seed 3 draws nothing on the template's transcribed weights: the same book, the same name.
+    assert files_under(tmp_path) == ["output/abcab-lr0.5.xlsx", "output/abcab.xlsx",
+                                     "output/hello-adam-epochs5.xlsx", "output/hello-feedforward.xlsx",
+                                     "output/hello-no-template.xlsx", "output/hello.xlsx"]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_advertised_format_builds(tmp_path, fmt):
     r = run_cli("build", "hello", "--format", fmt, cwd=tmp_path)

@@ -213,20 +213,25 @@ def _close(got, want, what):
 
 
 def test_page_setup_for_handouts(tmp_path):
-    """As in the .xlsx: landscape A4, one page wide, a header and a footer, on every sheet."""
+    """As in the .xlsx: landscape A4 at each sheet's scale, pages across then down, a header and a
+    footer on every sheet, the same page breaks."""
     book = build(make_scenario("hello")).book
     path = tmp_path / "hello.ods"
     write_ods(book, path)
     with zipfile.ZipFile(path) as z:
         styles, content = z.read("styles.xml").decode(), z.read("content.xml").decode()
     assert 'style:print-orientation="landscape"' in content + styles
-    assert 'loext:scale-to-X="1"' in content + styles
+    assert 'style:scale-to="100%"' in content + styles and 'style:print-page-order="ltr"' in content + styles
+    from rnn_sheet.workbook import pages
+    step = book.sheet("Step 1")
+    assert f'style:scale-to="{round(100 * pages.scale(step))}%"' in content + styles
+    assert content.count('table:style-name="ro_break"') == sum(len(pages.row_breaks(s)) for s in book.sheets) > 0
     assert "<text:sheet-name" in styles and "<text:page-number" in styles
     tables = re.findall(r"<table:table [^>]*>", content)
     assert len(tables) == len(book.sheets)
     used = {re.search(r'table:style-name="([^"]+)"', t)[1] for t in tables}
-    for name in used:       # one table style per tab colour, all on the handout page
-        assert re.search(rf'style:name="{name}"[^>]*style:master-page-name="Handout"', content), name
+    for name in used:       # one table style per tab colour and scale, each on its handout page
+        assert re.search(rf'style:name="{name}"[^>]*style:master-page-name="Handout\d*"', content), name
 
 
 # --- charts, heatmaps, tab colours and frozen rows, as LibreOffice writes them ---------------------

@@ -8,7 +8,7 @@ import pytest
 from rnn_sheet.checking.compare import loose_cells, tally, Report
 from rnn_sheet.model import cells
 from rnn_sheet.model.engine import backward, choose, forward, generate, make_draws, sampling, train
-from rnn_sheet.model.gradcheck import OK, OUT_OF_RANGE, UNKNOWN, CheckAt, grad_check
+from rnn_sheet.model.gradcheck import FAILED, OK, OUT_OF_RANGE, UNCLEAR, UNKNOWN, CheckAt, grad_check
 from rnn_sheet.model.optimizers import OPTIMIZERS, Refs, get
 from rnn_sheet.model.scenario import InputError, make_scenario
 
@@ -159,13 +159,30 @@ def test_grad_check_agrees_with_backprop_for_every_entry(model):
 def test_grad_check_of_no_entry_says_why_and_checks_nothing():
     sc = make_scenario("hello")
     B = backward(sc.params, forward(sc.params, sc.inputs, sc.targets))
-    for at, code in ((CheckAt("wxh"), UNKNOWN), (CheckAt("Wxh", 4, 1), OUT_OF_RANGE),
+    for at, code in ((CheckAt("Wxz"), UNKNOWN), (CheckAt("by"), UNKNOWN), (CheckAt("Wxh", 4, 1), OUT_OF_RANGE),
                      (CheckAt("Wxh", 1, 5), OUT_OF_RANGE), (CheckAt("Whh", 1, 2), OUT_OF_RANGE),
                      (CheckAt("Wxh", 1.5, 1), OUT_OF_RANGE), (CheckAt("Wxh", "a", 1), OUT_OF_RANGE),
                      (CheckAt("Wxh", None, 1), OUT_OF_RANGE), (CheckAt("Wxh", 0, 1), OUT_OF_RANGE)):
         G = grad_check(sc.params, sc.inputs, sc.targets, "all", B.grads, at)
         assert (G.code, G.numeric, G.analytic, G.rel_error) == (code, 0.0, 0.0, 0.0), at
     assert grad_check(sc.params, sc.inputs, sc.targets, "all", B.grads, CheckAt("Whh", 1.0, 1)).code == OK
+
+
+def test_grad_check_takes_the_sheets_labels_in_any_case_and_says_whether_it_passed():
+    sc = make_scenario("hello")
+    B = backward(sc.params, forward(sc.params, sc.inputs, sc.targets))
+    for typed, name in (("wxh", "Wxh"), (" WXH  ", "Wxh"), ("bias", "bh"), ("Bias", "bh"), ("BH", "bh")):
+        G = grad_check(sc.params, sc.inputs, sc.targets, "all", B.grads, CheckAt(typed))
+        assert (G.code, G.outcome, G.analytic) == (OK, OK, B.grads[name].flat[0]), typed
+    # A wrong gradient (as an exercise with empty blanks gives) is found and said so.
+    wrong = {**B.grads, "Wxh": B.grads["Wxh"] * 0.5}
+    G = grad_check(sc.params, sc.inputs, sc.targets, "all", wrong, CheckAt("Wxh"))
+    assert G.code == OK and G.rel_error > 0.1 and G.outcome == FAILED
+    # Whh = 2 bends the loss so sharply that eps = 1e-4 measures the slope to 3e-3 only: no verdict.
+    sc = make_scenario("exploding")
+    B = backward(sc.params, forward(sc.params, sc.inputs, sc.targets, "last"))
+    G = grad_check(sc.params, sc.inputs, sc.targets, "last", B.grads, CheckAt("Wxh"))
+    assert 1e-6 < G.rel_error < 1e-2 and G.outcome == UNCLEAR
 
 
 def test_the_relative_error_is_held_to_the_tolerance_of_its_parts():

@@ -107,9 +107,10 @@ def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
             assert not rows[key] & hidden, (sheet.name, key)
         beside_results = set().union(*(rows[key] for key in results))
         for key, q in plan_sheet.quantities.items():
-            # A matrix copy folds away unless it shares its rows with a result (Why beside y_t, dh_t;
-            # a gate's weights beside the gate).
-            copy = q.role is Role.LINK and q.copy_of and not rows[key] & beside_results
+            # A matrix copy folds away unless it shares its band with a result (Why beside y_t, dh_t;
+            # a gate's weights beside the gate, or on the line above it where the band wraps).
+            band = next((set(range(a, b + 1)) for a, b in sheet.bands if min(rows[key]) in range(a, b + 1)), rows[key])
+            copy = q.role is Role.LINK and q.copy_of and not band & beside_results
             contribution = not forward and re.fullmatch(r"d\w+_t", key[0].kind)
             if key[0].kind in DETAIL[model] | {"dh_out"} or copy or contribution:
                 assert rows[key] <= hidden, (sheet.name, key)

@@ -1,6 +1,7 @@
 """Printed pages: horizontal page breaks fall between bands, never inside one that fits on a page
-(read back with openpyxl), a sheet that fits on one page gets no break, and LibreOffice's PDF of the
-hello workbook starts every page of a banded sheet with a title, not in the middle of a band."""
+(read back with openpyxl), a sheet that fits on one page gets no break, LibreOffice's PDF of the
+hello workbook starts every page of a banded sheet with a title, not in the middle of a band, and
+every page of the books a class gets prints type a class can read (measured in the PDF)."""
 import shutil
 import subprocess
 
@@ -8,7 +9,7 @@ import openpyxl
 import pytest
 
 from conftest import require_soffice
-from rnn_sheet.checking import recalc
+from rnn_sheet.checking import printed, recalc
 from rnn_sheet.exercise import make_exercise, parse_steps
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets import build
@@ -77,8 +78,9 @@ def test_every_page_fits_and_one_page_sheets_have_no_breaks(written, case):
 
 def test_long_sheets_get_breaks_and_short_ones_none(written):
     _, wb, _ = written["hello"]
-    assert len(breaks_of(wb["Training"])) > 10
-    for name in ("Step 1", "Step 4", "Summary", "Gradients", "Gradient flow"):
+    assert len(breaks_of(wb["Training"])) >= 3          # it prints the loss per epoch and epoch 1
+    assert len(breaks_of(wb["Back 4"])) >= 1
+    for name in ("Summary", "Gradients", "Gradient flow"):
         assert breaks_of(wb[name]) == [], name
 
 
@@ -110,7 +112,8 @@ def test_exercise_workbooks_keep_the_breaks(tmp_path):
 @pytest.mark.libreoffice
 def test_pdf_pages_start_with_a_title_not_mid_band(written, tmp_path):
     """LibreOffice follows the breaks: it adds none of its own (the estimate is on the safe side)
-    and no page of a banded sheet begins inside a band."""
+    and no page of a banded sheet begins inside a band (a chart that goes to the next page starts it
+    with its title)."""
     require_soffice()
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
@@ -122,7 +125,7 @@ def test_pdf_pages_start_with_a_title_not_mid_band(written, tmp_path):
     expected = sum(len(breaks_of(wb[s.name])) + 1 for s in book.sheets)
     assert len(page_texts) == expected
     titles = {s.name: [c.value for c in s.cells.values() if c.style in ("title", "band")]
-              for s in book.sheets if s.bands}
+              + [chart.title for chart in s.charts] for s in book.sheets if s.bands}
     starts = []
     for page in page_texts:
         lines = [line.strip() for line in page.splitlines() if line.strip()]
@@ -137,3 +140,53 @@ def test_pdf_pages_start_with_a_title_not_mid_band(written, tmp_path):
         firsts.setdefault(s, f)
     assert all(f.startswith(book_sheet.cells[(0, 0)].value) for book_sheet in book.sheets
                if (f := firsts.get(book_sheet.name)) is not None)
+
+
+# The books a class gets, and the smallest type (points) every page of each must print.
+READABLE = {"hello": (dict(word="hello"), None, 8), "lstm-hello": (dict(word="lstm-hello"), None, 8),
+            "gru-hello": (dict(word="gru-hello"), None, 8),
+            "hello-feedforward": (dict(word="hello", model="feedforward"), None, 8),
+            "hello-exercise": (dict(word="hello"), "exercise", 8),
+            "hello-world": (dict(word="hello-world"), None, 7), "vanishing": (dict(word="vanishing"), None, 7)}
+
+
+def test_every_sheet_prints_at_a_readable_scale_and_wide_ones_go_across():
+    for name, (kw, _, _) in READABLE.items():
+        for sheet in build(make_scenario(**kw)).book.sheets:
+            assert pages.scale(sheet) >= pages.MIN_SCALE, (name, sheet.name)
+            widths = [pages.column_points(pages.column_width(sheet, c)) for c in range(sheet.extent[1])]
+            edges = [0] + pages.column_breaks(sheet) + [len(widths)]
+            for a, b in zip(edges, edges[1:]):      # every page across holds what it prints
+                assert sum(widths[a:b]) * pages.scale(sheet) <= pages.printable()[0], (name, sheet.name, a, b)
+
+
+def test_charts_sit_below_the_bands_they_draw():
+    book = build(make_scenario("hello")).book
+    for sheet in book.sheets:
+        for chart in sheet.charts:
+            assert chart.anchor[1] == 1, sheet.name
+            above = [b for b in sheet.bands if b[1] < chart.anchor[0]]
+            assert above and not any(b[0] <= chart.anchor[0] <= b[1] for b in sheet.bands), sheet.name
+
+
+@pytest.mark.libreoffice
+def test_every_page_of_a_class_book_prints_readable_type(tmp_path):
+    """LibreOffice prints each book (Carlito standing in for Calibri); type size = word-box height /
+    1.3 on every page (rnn_sheet.checking.printed)."""
+    require_soffice()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    if not subprocess.run(["fc-list", "Carlito"], capture_output=True, text=True).stdout.strip():
+        pytest.skip("the Carlito font (fonts-crosextra-carlito) is not installed")
+    paths = []
+    for name, (kw, exercise, _) in READABLE.items():
+        built = build(make_scenario(**kw))
+        book = make_exercise(built, parse_steps(None, built.layout.T))[0] if exercise else built.book
+        paths.append(tmp_path / f"{name}.xlsx")
+        write_xlsx(book, paths[-1])
+    small = []
+    for (name, (_, _, least)), pdf in zip(READABLE.items(), recalc.convert(paths, tmp_path / "pdf", to="pdf")):
+        found = printed.pages(pdf)
+        assert len(found) > 10, name
+        small += [(name, p.number, p.sheet, p.smallest) for p in found if p.words and p.smallest < least]
+    assert not small, small

@@ -141,15 +141,8 @@ def _as_xlsxwriter_writes_it(book, path):
                 ws.write_number(row, col, cell.value, fmt)
         xlsx._decorate(ws, sheet)
         xlsx._print_setup(ws, sheet, sheet.extent)
-        for spec in sheet.charts:
-            chart = wb.add_chart({"type": "line"})
-            chart.add_series({"name": spec.title, "categories": "=" + spec.categories.range(absolute=True),
-                              "values": "=" + spec.values.range(absolute=True), "marker": {"type": "circle"}})
-            chart.set_title({"name": spec.title})
-            chart.set_x_axis({"name": spec.x_title})
-            chart.set_y_axis({"name": spec.y_title})
-            chart.set_legend({"none": True})
-            ws.insert_chart(*spec.anchor, chart)
+        for spec in sheet.charts:       # the charts are XlsxWriter's own, made as ours are (this is about rows)
+            xlsx._add_chart(wb, ws, spec, book, sheet)
     for name, block in sorted(book.names.items()):
         wb.define_name(name, "=" + block.range(absolute=True))
     wb.close()

@@ -60,7 +60,7 @@ def expected(sc):
     C = grad_check(sc.params, sc.inputs, sc.targets, sc.loss_mode, records[0].bwd.grads, sc.check)
     out.update(loss_plus=C.plus.fwd.loss, loss_minus=C.minus.fwd.loss, grad_check_numeric=C.numeric,
                grad_check_analytic=C.analytic, grad_check_rel_error=C.rel_error,
-               grad_check_status=MESSAGES[C.code - 1])
+               grad_check_status=MESSAGES[C.outcome - 1])
     return out
 
 
@@ -123,7 +123,7 @@ def edit(cases):
     wb.save(case.original)
     case.extra["scenario"] = replace(sc, draws=tuple(draws))
     # Entries the check cannot take: an unknown name, a column out of range.
-    for key, param, col in (("s_tie", "wxh", 1), ("a_badcol", "Whh", 2)):
+    for key, param, col in (("s_tie", "Wxz", 1), ("a_badcol", "Whh", 2)):
         case = cases[key]
         sc = case.extra.get("scenario", case.scenario)
         wb = openpyxl.load_workbook(case.original)

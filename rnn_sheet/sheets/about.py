@@ -40,6 +40,7 @@ def sheet(L, sc):
         *cell.remarks,
     ]
     _section(S, "The equations  (· matrix product, ∘ element by element, ᵀ transpose)", eqs)
+    first = S.row          # the legend is one band: it never splits across printed pages
     S.label(S.row, 0, "Colours", "band")
     S.row += 1
     for style, sample, text in [
@@ -59,6 +60,7 @@ def sheet(L, sc):
                  "negative)", "and probabilities (green: likely), so the eye sees what dominates."):
         S.label(S.row, TEXT, text)
         S.row += 1
+    S.bands.append((first, S.row - 1))
     S.row += 1
     _section(S, "How to experiment", [
         ("a weight", "Change a yellow cell on Parameters: every Step, Back, Gradients and Update sheet "
@@ -125,6 +127,7 @@ def _network(L):
 
 
 def _section(S, title, rows):
+    first = S.row
     S.label(S.row, 0, title, "band")
     S.row += 1
     for key, text in rows:
@@ -134,4 +137,5 @@ def _section(S, title, rows):
             S.names["model"] = Block(S.name, S.row, TEXT)
         S.label(S.row, TEXT, text)
         S.row += 1
+    S.bands.append((first, S.row - 1))
     S.row += 1

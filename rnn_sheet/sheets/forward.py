@@ -129,10 +129,10 @@ def step_bands(S, L, t, letters):
         Part(esum, t, "sum of exp", 1), Part(p, t, "p_t = softmax", V),
         Part(target, t, "target one-hot", V), Part(pred, t, "predicted", 1),
         Part(loss_t, t, "loss_t = -ln p(target)", 1)])
-    if not L.compact and V <= CHART_MAX_V:     # beside the scores and softmax: the step prints on one page
+    if not L.compact and V <= CHART_MAX_V:     # below the softmax it draws
         S.chart({"type": "bar", "title": f"p_{t} = softmax(y_{t}); target: '{show_char(L.sc.word[t])}'",
-                 "x_title": "next letter", "y_title": "probability", "categories": vocab, "values": (p, t)},
-                row=S.blocks[(y, t)].row - 4)
+                 "x_title": "next letter", "y_title": "probability", "categories": vocab, "values": (p, t),
+                 "y_max": 1})
     for name, q in (("x", x), ("h", "h"), ("y", y), ("p", p), ("loss", loss_t)):
         L.name(f"{name}_{t}", (q, t))
 
@@ -143,11 +143,30 @@ def _per_step(kind):
     return lambda L, t, i, j: L[kind, i + 1].ref()
 
 
-sum_in = Quantity("sum_in", lambda c, t: column(c.sc.word[:-1]), _per_step(char_in), role=Role.LINK,
+def _letter_per_step(kind):
+    """A letter of each step, a space shown as ␣ (as the row and column labels show it): an empty-looking
+    cell would hide it. Nothing reads these cells but the chart of loss_t."""
+    def formula(L, t, i, j):
+        ref = L[kind, i + 1].ref()
+        return f'SUBSTITUTE({ref}," ","{show_char(" ")}")' if _spaced(L) else ref
+    return formula
+
+
+def _spaced(L):
+    """Does a space show as ␣ (a vocabulary with a space, and without ␣ of its own)?"""
+    return " " in L.sc.vocab and show_char(" ") not in L.sc.vocab
+
+
+def _shown(c, letters):
+    spaced = " " in c.sc.vocab and show_char(" ") not in c.sc.vocab       # as _spaced(L)
+    return column(show_char(x) if spaced else x for x in letters)
+
+
+sum_in = Quantity("sum_in", lambda c, t: _shown(c, c.sc.word[:-1]), _letter_per_step(char_in), role=Role.LINK,
                   note="x_t: the input letter of each step.")
-sum_target = Quantity("sum_target", lambda c, t: column(c.sc.word[1:]), _per_step(char_target),
+sum_target = Quantity("sum_target", lambda c, t: _shown(c, c.sc.word[1:]), _letter_per_step(char_target),
                       role=Role.LINK, note="The target letter of each step.")
-sum_pred = Quantity("sum_pred", lambda c, t: column(c.letters(c.F.predicted)), _per_step(pred),
+sum_pred = Quantity("sum_pred", lambda c, t: _shown(c, c.letters(c.F.predicted)), _letter_per_step(pred),
                     role=Role.LINK, note="The predicted letter of each step.")
 sum_loss = Quantity("sum_loss", lambda c, t: c.F.losses, _per_step(loss_t), role=Role.LINK,
                     note="loss_t = -ln p_t[target]")
@@ -161,7 +180,9 @@ def sum_ptarget(L, t, i, j):
 
 @computed("The predicted letters joined together.", lambda c, t: "".join(c.letters(c.F.predicted)))
 def predicted_text(L, t, i, j):
-    return joined(L[sum_pred])
+    text = joined(L[sum_pred])
+    # The letters themselves: the column above shows a space as ␣.
+    return f'SUBSTITUTE({text},"{show_char(" ")}"," ")' if _spaced(L) else text
 
 
 @computed("loss = Σ_t loss_t", lambda c, t: c.F.loss)
@@ -173,12 +194,15 @@ def summary_sheet(L):
     T = L.T
     S = SheetPlan("Summary", "summary")
     S.title("Summary: what the network predicts at each time step",
-            "The total loss is the sum of the cross-entropy loss of every step.")
+            "The total loss is the sum of the cross-entropy loss of every step." if L.sc.loss_mode == "all" else
+            f"The total loss is the cross-entropy loss of the last step (--loss last): steps 1 to {T - 1} "
+            "predict, but do not count.")
     S.band("Per time step", [
         Part(sum_in, None, "input", T, row_labels=steps(T)),
         Part(sum_target, None, "target", T), Part(sum_pred, None, "predicted", T),
         Part(sum_ptarget, None, "p(target)", T), Part(sum_loss, None, "loss_t", T)])
-    S.band("Whole word", [Part(predicted_text, None, "predicted letters", 1), Part(loss, None, "total loss", 1)])
+    S.band("Whole word", [Part(predicted_text, None, "predicted letters", 1, width=T + 4),
+                          Part(loss, None, "total loss", 1)])
     L.name("loss", loss)
     S.chart({"type": "bar", "title": "loss_t per time step", "x_title": "input letter x_t",
              "y_title": "loss_t", "categories": sum_in, "values": sum_loss})

@@ -6,8 +6,10 @@ time step (1-based), a training slot, or None. Keys are looked up as L[q, t] or 
 (a string: "h", "loss", the kind in an exercise's blank names) is also accepted where it names one
 placed quantity only; a kind two placed quantities share is an error, not a guess.
 """
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from ..workbook import pages
 from ..workbook.grid import Block, On
 from .quantity import Quantity
 
@@ -20,6 +22,11 @@ CHART_MAX_V = 30
 # matrices stay on Parameters, gradients are summed down time-major tables): a 300-letter text
 # would otherwise need over a million formulas.
 DETAIL_LIMIT = 150_000
+
+
+# Column widths (characters) a sheet ended with when it was last planned (or a sheet laid out as it):
+# planning it again with them (order.fitted), a band wraps where later bands' columns leave no room.
+HINTS = ContextVar("HINTS", default={})
 
 
 def key_of(key):
@@ -42,6 +49,7 @@ class Part:
     row_labels: list | None = None
     col_labels: list | None = None
     offset: int = 0          # rows below the band's first row, to line up time steps
+    width: int = 0           # characters a one-column part's text needs (a long predicted string)
 
     @property
     def key(self):
@@ -69,6 +77,15 @@ class SheetPlan:
     outline: list = field(default_factory=list)     # (first row, last row): detail that folds away
     captions: dict = field(default_factory=dict)    # key -> the caption above its block
     names: dict = field(default_factory=dict)       # defined name -> Block of a label (About's model)
+    print_rows: int | None = None   # rows that print (None: all)
+
+    def __post_init__(self):
+        self.hints = HINTS.get().get(None, {})
+
+    def column_chars(self):
+        """Each column's width in characters, as the workbook will have it (render._widths)."""
+        return [max(self.fit.get(c, 0), 11 if c in self.wide or c not in self.widths else self.widths[c])
+                if c else self.widths.get(0, 3) for c in range(self.width)]
 
     def label(self, row, col, text, style="label"):
         self.labels.append((row, col, text, style))
@@ -101,23 +118,79 @@ class SheetPlan:
             self.noted.add(key)
         return block
 
-    def chart(self, spec, below=False, row=None):
-        """Below the bands (reserving its rows) or right of them, from `row` (default: under the title)."""
-        at = (self.row, FIRST_COL) if below else (row or self.header_rows + 1, self.width + 1)
-        self.charts.append({**spec, "anchor": at, "size": (CHART_ROWS, CHART_COLS)})
-        if below:
-            self.row += CHART_ROWS + 1
+    def chart(self, spec):
+        """Below the bands placed so far, which it illustrates (reserving its rows): printed on the
+        same page as the band above it where the two fit (pages.keep_together)."""
+        self.charts.append({**spec, "anchor": (self.row, FIRST_COL), "size": (CHART_ROWS, CHART_COLS)})
+        self.row += CHART_ROWS + 1
 
     def band(self, title, parts, note=None, detail=False):
         """Lay parts left to right under a band title: Part blocks, or str operators such as '×'.
-        A detail band (matrix copies, intermediate products, per-step contributions) sits in an
-        outline group under its title, so a reader can fold it away and keep the results."""
+        Parts that would run past a printed page's width wrap onto a line of their own below
+        (wrapped). A detail band (matrix copies, intermediate products, per-step contributions) sits
+        in an outline group under its title, so a reader can fold it away and keep the results."""
         first = self.row
         self.label(self.row, LABEL_COL, title, "band")
         lines = (note,) if isinstance(note, str) else note or ()      # a long note in lines that print
         for k, line in enumerate(lines, 1):
             self.label(self.row + k, LABEL_COL, line, "note")
         top = self.row + 2 + len(lines)
+        for line in self._wrapped(parts):
+            last = self._line(top, line)
+            top = last + 2
+        self.row = last + 2
+        self.bands.append((first, last))
+        if detail:
+            self.outline.append((first + 1, last))
+
+    def _wrapped(self, parts):
+        """A band's parts in lines that fit a printed page at pages.MIN_SCALE: each part with the
+        operators before it stays on one line; a line breaks before the part that would run past
+        the page (the spacers before it dropped). A part wider than a page takes a line of its own."""
+        groups, run = [], []
+        for part in parts:
+            run.append(part)
+            if not isinstance(part, str):
+                groups.append(run)
+                run = []
+        # Column A holds the band titles; a twentieth of the line is left for columns that later bands
+        # of the sheet make wider (a long caption over one number widens its whole column).
+        budget = 0.95 * pages.line_points() - pages.column_points(3)
+        lines, col, used = [[]], FIRST_COL, 0.0
+        for group in groups:
+            width, cols = self._points(group, col)
+            if lines[-1] and used + width > budget:
+                while group[0] == " ":
+                    group = group[1:]
+                lines.append([])
+                col, used = FIRST_COL, 0.0
+                width, cols = self._points(group, col)
+            lines[-1] += group
+            used, col = used + width, col + cols
+        if run and lines[-1]:
+            lines[-1] += run
+        return lines
+
+    def _points(self, group, col):
+        """(points at 100%, columns) that operators and a part take from column `col`, with the
+        widths the sheet's columns have so far."""
+        def width(c, chars, number=False):
+            known = max(self.fit.get(c, 0), self.hints.get(c, 0))
+            if number or c in self.wide:
+                return pages.column_points(max(known, 11, chars))
+            return pages.column_points(max(known, self.widths.get(c, chars)))
+        points, c = 0.0, col
+        for op in group[:-1]:
+            points, c = points + width(c, 3), c + 1
+        part = group[-1]
+        if part.row_labels:
+            points, c = points + width(c, 5), c + 1
+        need = chars(part) if part.ncols == 1 else 11
+        points += sum(width(c + j, need, True) for j in range(part.ncols)) + width(c + part.ncols, 11)
+        return points, c + part.ncols + 1 - col
+
+    def _line(self, top, parts):
+        """One line of a band's parts, captions in row `top`; returns its last row."""
         col, height = FIRST_COL, 1
         for part in parts:
             if isinstance(part, str):
@@ -136,10 +209,7 @@ class SheetPlan:
             col += part.ncols + 1
             height = max(height, part.nrows + part.offset)
         self.width = max(self.width, col)
-        self.row = top + 2 + height + 1
-        self.bands.append((first, top + 1 + height))
-        if detail:
-            self.outline.append((first + 1, top + 1 + height))
+        return top + 1 + height
 
     def _caption(self, top, col, part):
         self.label(top, col, part.caption, "caption")
@@ -147,7 +217,7 @@ class SheetPlan:
         if part.ncols > 1:
             self.merges.append((top, col, part.ncols))
         else:       # a long caption over one number would run into its neighbour's
-            self.fit[col] = max(self.fit.get(col, 0), len(part.caption) + 2)
+            self.fit[col] = max(self.fit.get(col, 0), chars(part))
         for j, text in enumerate(part.col_labels or []):
             self.label(top + 1, col + j, text, "collabel")
 
@@ -271,6 +341,12 @@ class View(dict):
 
     def __eq__(self, other):
         return self is other
+
+
+def chars(part):
+    """The width in characters a one-column part's column needs: its caption's, its text's, or a
+    number in scientific format's (1.234567E-08 is wider than 0.123456)."""
+    return max(len(part.caption) + 2, part.width, 14 if part.quantity.scientific else 0)
 
 
 def show_char(c):

@@ -21,8 +21,10 @@ def norms(rows):
     return np.sqrt((rows * rows).sum(axis=1))
 
 
+# In scientific format, as the family's norms beside it: from 0.46 down to 4e-43, six decimals would
+# show most of them as 0.000000.
 grad_norms = Quantity("grad_norms", lambda c, t: norms(c.B.dh), norm_of("dh"),
-                      "|dh_t| = sqrt(Σ_i dh_t[i]²): how much error reaches step t.")
+                      "|dh_t| = sqrt(Σ_i dh_t[i]²): how much error reaches step t.", scientific=True)
 
 
 def gradient_flow_sheet(L):
@@ -35,7 +37,8 @@ def gradient_flow_sheet(L):
     more = L.family.flow_series(L)
     names = ["|dh_t|"] + [name for name, _ in more]
     S.chart({"title": " and ".join(names) + " by time step", "x_title": "time step t", "y_title": ", ".join(names),
-             "categories": flow_t, "values": grad_norms, **({"name": names[0], "more": more} if more else {})})
+             "categories": flow_t, "values": grad_norms, "log": True,
+             **({"name": names[0], "more": more} if more else {})})
     return S
 
 
@@ -150,7 +153,7 @@ def generate_sheet(L, letters):
     S.title(f"Generate: {N} letters, each prediction fed back in as the next input", how)
     S.band("Start letter and the generated text", [
         Part(gen_start, None, "start letter", 1)] + ([Part(temperature, None, "temperature T", 1)] if sampled else [])
-        + [Part(generated, None, "generated", 1)])
+        + [Part(generated, None, "generated", 1, width=N + 4)])
     L.name("generated", generated)
     L.name("start", gen_start)
     labels = steps(N, "g")

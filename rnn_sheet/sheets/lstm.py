@@ -290,7 +290,8 @@ def generate_parts(L, labels):
 # --- Gradient flow --------------------------------------------------------------------------------
 
 cell_grad_norms = Quantity("cell_grad_norms", lambda c, t: np.linalg.norm(c.B.hidden["dc"], axis=1), norm_of("dc"),
-                           "|dc_t| = sqrt(Σ_i dc_t[i]²): how much error reaches the cell state of step t.")
+                           "|dc_t| = sqrt(Σ_i dc_t[i]²): how much error reaches the cell state of step t.",
+                           scientific=True)
 
 
 def flow_parts(L):

@@ -27,7 +27,8 @@ from ..model.text import train_text
 # Every function any formula may call; tests check each formula against this list, and the xlsx
 # writer relies on it (none needs Excel 365's _xlfn. prefix). ABS, AND, OR and INT: the gradient check.
 ALLOWED = {"MMULT", "SUMPRODUCT", "EXP", "LN", "TANH", "MAX", "MIN", "SUM", "SUMSQ", "SQRT", "INDEX",
-           "MATCH", "IF", "EXACT", "ABS", "AND", "OR", "INT"}
+           "MATCH", "IF", "EXACT", "ABS", "AND", "OR", "INT", "LOWER", "TRIM",
+           "SUBSTITUTE"}
 # Network-block slots of the Gradient check sheet: the forward passes with one weight at w ± eps.
 CHECK_PLUS, CHECK_MINUS = -1, -2
 

@@ -76,7 +76,7 @@ def render_sheet(L, ctx, plan_sheet):
     sheet = Sheet(plan_sheet.name, plan_sheet.kind, width=plan_sheet.width, widths=_widths(plan_sheet),
                   charts=[_chart(L, c) for c in plan_sheet.charts], merges=list(plan_sheet.merges),
                   header_rows=plan_sheet.header_rows, bands=list(plan_sheet.bands),
-                  outline=list(plan_sheet.outline))
+                  outline=list(plan_sheet.outline), print_rows=plan_sheet.print_rows)
     cells, LABEL = sheet.cells, Kind.LABEL
     for row, col, text, style in plan_sheet.labels:
         cells[(row, col)] = Cell(LABEL, text, None, style)
@@ -151,7 +151,8 @@ def _cells(q, view, t, block, values, cells):
         kind = Kind.INPUT if q.role is Role.INPUT else Kind.CONST
         for i, row in enumerate(values, r0):
             for j, value in enumerate(row, c0):
-                style = "const" if kind is Kind.CONST else "input_text" if isinstance(value, str) else "input"
+                style = "const" if kind is Kind.CONST else "input_text" if isinstance(value, str) else \
+                    "input_int" if q.one_hot else "input"
                 cells[(i, j)] = Cell(kind, value, None, style)
         return
     kind = "link" if q.role is Role.LINK else "calc"
@@ -197,7 +198,7 @@ def _widths(plan_sheet):
 def _chart(L, spec):
     return Chart(spec["title"], L[spec["categories"]], L[spec["values"]], spec["anchor"], spec["size"],
                  spec.get("type", "line"), spec.get("x_title", ""), spec.get("y_title", ""), spec.get("name", ""),
-                 tuple((name, L[q]) for name, q in spec.get("more", ())))
+                 tuple((name, L[q]) for name, q in spec.get("more", ())), spec.get("y_max"), spec.get("log", False))
 
 
 def _properties(sc):

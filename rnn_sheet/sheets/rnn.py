@@ -309,7 +309,7 @@ def generate_parts(L, labels):
 # --- Gradient flow --------------------------------------------------------------------------------
 
 da_norms = Quantity("da_norms", lambda c, t: norms(c.B.hidden["da"]), norm_of("da"),
-                    "|da_t| = sqrt(Σ_i da_t[i]²)")
+                    "|da_t| = sqrt(Σ_i da_t[i]²)", scientific=True)
 
 
 def flow_parts(L):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model.optimizers import Refs
 from .backward import label, sum_over_time
-from .layout import CHART_ROWS, Part, SheetPlan, steps, units
+from .layout import Part, SheetPlan, steps, units
 from .parameters import joined, most_probable, vocab
 from .quantity import Heat, Quantity, Role, column, computed
 from .text import letter_ref
@@ -358,14 +358,14 @@ def training_sheet(L, letters):
     N = L.epochs
     S = SheetPlan("Training", "training")
     S.title(f"Training: {N} more steps of gradient descent on the whole word",
-            "Epoch 0 is the Parameters sheet; epoch k uses the weights after k updates.")
+            "Epoch 0 is the Parameters sheet; epoch k uses the weights after k updates." + (
+                f" The printout holds the loss per epoch and epoch 1; epochs 2 to {N} are on screen." if N > 1 else ""))
     S.band("Loss and prediction per epoch", [
         Part(epoch_no, None, "epoch", N + 1), Part(loss_epochs, None, "loss", N + 1),
-        Part(pred_epochs, None, "predicted letters", N + 1)])
+        Part(pred_epochs, None, "predicted letters", N + 1, width=L.T + 4)])
     L.name("loss_epochs", loss_epochs)
-    # Beside a long loss table; below a short one, where the wider epoch bands would run under it.
     S.chart({"title": "Loss per epoch", "x_title": "epoch", "y_title": "loss", "categories": epoch_no,
-             "values": loss_epochs}, below=N + 1 < CHART_ROWS)
+             "values": loss_epochs})
     for k in range(1, N + 1):
         weights_text = "from the Update sheet" if k == 1 else L.optimizer.rule_for(
             f"W_{k}", f"W_{k - 1}", f"dW_{k - 1}", {s: f"{s}_{k}" for s in L.optimizer.state}, k)
@@ -375,4 +375,8 @@ def training_sheet(L, letters):
                         L.optimizer.state_rule(s, f"dW_{k - 1}", f"{s}_{k}", f"{s}_{k - 1}")))
         param_bands(S, L, letters, trained, k, lambda n, k=k: f"{n} (W_{k})", f"Epoch {k}: weights ({weights_text})")
         network_bands(S, L, letters, slot=k, backward=k < N, title=f"Epoch {k}")
+        if k == 1 and N > 1:
+            # A handout, not a ream: every epoch repeats the first's computation on other weights
+            # (30 epochs of an LSTM would print on some 200 pages).
+            S.print_rows = S.row - 1
     return S

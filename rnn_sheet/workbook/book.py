@@ -38,6 +38,8 @@ class Chart:
     y_title: str = ""
     name: str = ""           # the values' name in a legend (default: the title)
     more: tuple = ()         # further series on the same axes: (name, grid.Block); a legend names them
+    y_max: float | None = None   # a fixed top of the value axis (probabilities: 1), else automatic
+    log: bool = False        # a logarithmic value axis, numbered in scientific format
 
     @property
     def series(self):
@@ -66,6 +68,7 @@ class Sheet:
     header_rows: int = 0                          # frozen title rows
     bands: list = field(default_factory=list)     # (first row, last row) of each titled band
     outline: list = field(default_factory=list)   # (first row, last row) of each row group (level 1)
+    print_rows: int | None = None                 # rows that print (None: all)
 
     @property
     def extent(self):

@@ -17,6 +17,7 @@ STYLES = {
     "label": {},
     "op": {"bold": True, "align": "center", "font_size": 12},
     "input": {"num_format": NUMBER, "bg_color": "#FFF2CC", "border": 2, "border_color": "#BF9000"},
+    "input_int": {"num_format": "General", "bg_color": "#FFF2CC", "border": 2, "border_color": "#BF9000"},
     "input_text": {"bg_color": "#FFF2CC", "border": 2, "border_color": "#BF9000", "align": "center"},
     "const": {"num_format": "0", "font_color": "#7F7F7F", "align": "center", **_BOX},
     "calc": {"num_format": NUMBER, "bg_color": "#DDEBF7", **_BOX},
@@ -32,6 +33,9 @@ STYLES = {
     "check": {"bold": True, "align": "left", "font_color": "#C55A11"},     # spills right: a narrow column
     "instructions": {"bold": True, "font_color": "#C55A11"},
 }
+
+# Chart type in points: as the cells' 11 pt, so that a chart prints no smaller than the numbers it shows.
+AXIS_PT, TITLE_PT = 11, 13
 
 # Sheet tabs by SheetPlan.kind.
 TAB_COLORS = {"about": "#7F7F7F", "parameters": "#BF9000", "forward": "#2F75B5", "summary": "#548235",

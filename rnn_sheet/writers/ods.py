@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import replace
 from itertools import chain
 
-from odf import dc, number, style, table, text
+from odf import dc, number, style, table
 from odf.element import Element
 from odf.namespaces import (CONFIGNS, DRAWNS, LOEXTNS, OFFICENS, OFNS, OOONS, SVGNS, TABLENS, TEXTNS,
                             XLINKNS)
@@ -21,6 +21,7 @@ from ..workbook.book import Kind
 from ..workbook.grid import a1, quote_sheet
 from ..workbook.styles import STYLES, column_width
 from . import ods_extras as extras
+from . import ods_pages
 from .ods_extras import esc
 from .spool import Spool
 
@@ -121,58 +122,27 @@ def _cell_style(name, spec, data_style=None):
 
 
 def _add_styles(doc):
-    default = style.Style(name="Default", family="table-cell")
+    default = extras.default_cell_style(doc)
     doc.styles.addElement(default)
     formats = {}
     for name, spec in STYLES.items():
         fmt = spec.get("num_format")
-        if fmt and fmt not in formats:
+        if fmt not in (None, "General", *formats):      # General: LibreOffice's default display
             formats[fmt] = f"N{len(formats) + 1}"
             doc.styles.addElement(_number_style(formats[fmt], fmt))
         doc.styles.addElement(_cell_style(name, spec, formats.get(fmt)))
 
 
-def _add_page_layout(doc):
-    """Handouts, as in the .xlsx: A4 landscape, one page wide, sheet name and page numbers."""
-    layout = style.PageLayout(name="handout")
-    props = style.PageLayoutProperties(printorientation="landscape", pagewidth="29.7cm",
-                                       pageheight="21cm", print="charts drawings objects zero-values")
-    # LibreOffice's "fit width to 1 page, any height" (ODF 1.2 has only a total page count).
-    props.setAttrNS(LOEXTNS, "scale-to-X", "1")
-    props.setAttrNS(LOEXTNS, "scale-to-Y", "0")
-    layout.addElement(props)
-    # LibreOffice prints a header or footer only when the page layout reserves room for it.
-    for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
-        room = kind()
-        room.addElement(style.HeaderFooterProperties(minheight="0.6cm", **{margin: "0.25cm"}))
-        layout.addElement(room)
-    doc.automaticstyles.addElement(layout)
-    master = style.MasterPage(name="Handout", pagelayoutname=layout)
-    header, footer = style.Header(), style.Footer()
-    name = text.P()
-    name.addElement(text.SheetName(text="???"))
-    header.addElement(name)
-    page = text.P(text="rnn-sheet · page ")
-    page.addElement(text.PageNumber(text="1"))
-    page.addText(" of ")
-    page.addElement(text.PageCount(text="1"))
-    footer.addElement(page)
-    master.addElement(header)
-    master.addElement(footer)
-    doc.masterstyles.addElement(master)
-    extras.add_table_styles(doc, master)
-    extras.add_frame_style(doc)
-
-
-def _column_style(doc, widths, chars):
-    if chars not in widths:
+def _column_style(doc, widths, chars, page=False):
+    """A column `chars` wide (page: starting a new printed page)."""
+    if (chars, page) not in widths:
         # Excel's column width unit: characters of about 7 px plus 5 px padding, at 96 px per inch.
-        widths[chars] = f"co{len(widths) + 1}"
-        st = style.Style(name=widths[chars], family="table-column")
+        widths[chars, page] = f"co{len(widths) + 1}"
+        st = style.Style(name=widths[chars, page], family="table-column")
         st.addElement(style.TableColumnProperties(columnwidth=f"{(chars * 7 + 5) / 96:.4f}in",
-                                                  breakbefore="auto"))
+                                                  breakbefore="page" if page else "auto"))
         doc.automaticstyles.addElement(st)
-    return widths[chars]
+    return widths[chars, page]
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -197,7 +167,7 @@ def paragraph(s):
 
 def _display(cell):
     fmt = STYLES.get(cell.style, {}).get("num_format")
-    if fmt is None:
+    if fmt in (None, "General"):
         return repr(cell.value)
     return f"{cell.value:.{_decimals(fmt)}{'E' if 'E' in fmt else 'f'}}"
 
@@ -237,7 +207,8 @@ def rows_xml(sheet, formulas, frames=None):
     (shown expanded)."""
     spans = {(r, c): n for r, c, n in sheet.merges}
     frames = frames or {}
-    rows = {}
+    sheet.page_rows = ods_pages.breaks(sheet)[0]
+    rows = {r: [] for r in sheet.page_rows}       # a page break needs its row written
     for (r, c), cell in sheet.cells.items():
         rows.setdefault(r, []).append((c, cell))
     for (r, c) in frames:
@@ -274,7 +245,7 @@ def _empty_rows(n):
 
 
 def _row_xml(items, r, spans, frames, sheet, formulas):
-    out = ["<table:table-row>"]
+    out = [f'<table:table-row table:style-name="{ods_pages.ROW_BREAK}">' if r in sheet.page_rows else "<table:table-row>"]
     next_col = 0
     for c, cell in sorted(items, key=lambda item: item[0]):
         if c < next_col:
@@ -291,7 +262,7 @@ def _row_xml(items, r, spans, frames, sheet, formulas):
         if span > 1:
             out.append(f"<table:covered-table-cell{_repeat(span - 1, 'columns')}/>")
         next_col = c + span
-    out.append("</table:table-row>")
+    out.append("</table:table-row>" if items else "<table:table-cell/></table:table-row>")
     return "".join(out)
 
 
@@ -300,10 +271,11 @@ class _Table(Element):
     that follow them) are prepared XML: a spool's marker, until the file is zipped."""
     qname = (TABLENS, "table")
 
-    def __init__(self, name, rows, style_name="ta1"):
-        super().__init__(qname=self.qname, qattributes={(TABLENS, "name"): name,
-                                                        (TABLENS, "style-name"): style_name},
-                         check_grammar=False)
+    def __init__(self, name, rows, style_name="ta1", print_range=None):
+        attributes = {(TABLENS, "name"): name, (TABLENS, "style-name"): style_name}
+        if print_range:
+            attributes[(TABLENS, "print-ranges")] = print_range
+        super().__init__(qname=self.qname, qattributes=attributes, check_grammar=False)
         self.rows = rows
 
     def toXml(self, level, f):
@@ -314,17 +286,18 @@ class _Table(Element):
         self.write_close_tag(level, f)
 
 
-def _sheet_table(doc, sheet, widths, formulas, spool, frames=None):
+def _sheet_table(doc, sheet, widths, formulas, spool, pages, frames=None):
+    page_cols = ods_pages.breaks(sheet)[1]
     rows = spool.put(chain(rows_xml(sheet, formulas, frames), [extras.conditional_formats(sheet)]))
-    tbl = _Table(sheet.name, rows, extras.table_style_name(sheet))
+    tbl = _Table(sheet.name, rows, pages.table_style(sheet), ods_pages.print_range(sheet))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0
     while col < ncols:
         chars = column_width(sheet, col)
         run = 1
-        while col + run < ncols and column_width(sheet, col + run) == chars:
+        while col + run < ncols and column_width(sheet, col + run) == chars and col + run not in page_cols:
             run += 1
-        attrs = {"stylename": _column_style(doc, widths, chars)}
+        attrs = {"stylename": _column_style(doc, widths, chars, col in page_cols)}
         if run > 1:
             attrs["numbercolumnsrepeated"] = run
         tbl.addElement(table.TableColumn(**attrs))
@@ -353,11 +326,12 @@ def _write(book, path, progress, spool):
         if book.properties.get(key):
             doc.meta.addElement(element(text=book.properties[key]))
     _add_styles(doc)
-    _add_page_layout(doc)
+    pages = ods_pages.Pages(doc)
+    extras.add_frame_style(doc)
     widths, formulas, views = {}, _Formulas(), []
     for n, sheet in enumerate(book.stream(), 1):
         frames = extras.add_charts(doc, sheet, book)
-        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, spool, frames))
+        doc.spreadsheet.addElement(_sheet_table(doc, sheet, widths, formulas, spool, pages, frames))
         views.append((sheet.name, sheet.header_rows))
         if progress:
             progress(n, len(book))

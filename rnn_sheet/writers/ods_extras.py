@@ -11,7 +11,7 @@ from odf.namespaces import (CHARTNS, CHARTOOONS, CONFIGNS, DRAWNS, FONS, LOEXTNS
 from odf.opendocument import OpaqueObject
 
 from ..workbook.grid import a1, quote_sheet
-from ..workbook.styles import TAB_COLORS, column_width, heat_spec
+from ..workbook.styles import AXIS_PT, TITLE_PT, column_width, heat_spec
 
 CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 CHART_MIME = "application/vnd.oasis.opendocument.chart"
@@ -38,21 +38,16 @@ def lo_cell(sheet, r, c):
     return f"{quote_sheet(sheet)}.{a1(r, c)}"
 
 
-# --- styles: tab colours, chart frames ------------------------------------------------------------
+# --- styles: type, chart frames ------------------------------------------------------
 
-def add_table_styles(doc, master):
-    """One table style per tab colour (sheet kind), as LibreOffice writes them; "ta1" has none."""
-    for name, color in [("ta1", None)] + [(f"ta_{k}", c) for k, c in TAB_COLORS.items()]:
-        sheet_style = style.Style(name=name, family="table", masterpagename=master)
-        props = style.TableProperties(display="true", writingmode="lr-tb")
-        if color:
-            props.setAttrNS(TABLENS, "tab-color", color.lower())
-        sheet_style.addElement(props)
-        doc.automaticstyles.addElement(sheet_style)
-
-
-def table_style_name(sheet):
-    return f"ta_{sheet.kind}" if sheet.kind in TAB_COLORS else "ta1"
+def default_cell_style(doc):
+    """Excel's type, Calibri 11 (LibreOffice shows it as Carlito, its metric twin): both formats print
+    alike."""
+    doc.fontfacedecls.addElement(style.FontFace(name="Calibri", fontfamily="Calibri", fontfamilygeneric="swiss",
+                                                fontpitch="variable"))
+    default = style.Style(name="Default", family="table-cell")
+    default.addElement(style.TextProperties(fontname="Calibri", fontsize="11pt"))
+    return default
 
 
 def add_frame_style(doc):
@@ -117,7 +112,8 @@ _NS = {"office": OFFICENS, "style": STYLENS, "text": TEXTNS, "table": TABLENS, "
        "xlink": XLINKNS, "number": NUMBERNS, "svg": SVGNS, "chart": CHARTNS, "chartooo": CHARTOOONS,
        "loext": LOEXTNS}
 _ROOT = " ".join(f'xmlns:{p}="{ns}"' for p, ns in _NS.items())
-_TEXT = ('fo:font-size="{size}pt" style:font-size-asian="{size}pt" style:font-size-complex="{size}pt"{bold}')
+_TEXT = ('fo:font-family="Calibri" fo:font-size="{size}pt" style:font-size-asian="{size}pt" '
+         'style:font-size-complex="{size}pt"{bold}')
 _BOLD = ' fo:font-weight="bold" style:font-weight-asian="bold" style:font-weight-complex="bold"'
 
 
@@ -125,9 +121,19 @@ def _text(size, bold=False):
     return f'<style:text-properties {_TEXT.format(size=size, bold=_BOLD if bold else "")}/>'
 
 
-def _chart_styles(bar):
-    axis = ('<style:graphic-properties svg:stroke-width="0.026cm" svg:stroke-color="#878787"/>' + _text(10))
-    y_extra = ' chart:minimum="0" chart:gap-width="60"' if bar else ""
+# A logarithmic axis's numbers in scientific format (1E-40 ... 1E+00): its style names this one.
+SCIENTIFIC_AXIS = ('<number:number-style style:name="N1"><number:scientific-number number:decimal-places="0" '
+                   'number:min-integer-digits="1" number:min-exponent-digits="2"/></number:number-style>')
+
+
+def _chart_styles(spec):
+    bar = spec.type == "bar"
+    axis = ('<style:graphic-properties svg:stroke-width="0.026cm" svg:stroke-color="#878787"/>' + _text(AXIS_PT))
+    y_extra = (' chart:minimum="0" chart:gap-width="60"' if bar else "") + (
+        f' chart:maximum="{_number(spec.y_max)}"' if spec.y_max is not None else "")
+    log = "true" if spec.log else "false"
+    y_style = ' style:data-style-name="N1"' if spec.log else ""
+    y_number = ' chart:link-data-style-to-source="false"' if spec.log else ""
     series = ('<style:graphic-properties draw:stroke="none" draw:fill-color="#2f75b5"/>' if bar else
               '<style:chart-properties chart:symbol-type="named-symbol" chart:symbol-name="circle" '
               'chart:symbol-width="0.176cm" chart:symbol-height="0.176cm"/>'
@@ -136,23 +142,24 @@ def _chart_styles(bar):
     styles = {
         "ch1": '<style:graphic-properties draw:stroke="solid" svg:stroke-width="0.026cm" '
                'svg:stroke-color="#d9d9d9"/>',
-        "ch2": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(13, True),
+        "ch2": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(TITLE_PT, True),
         "ch3": '<style:chart-properties chart:include-hidden-cells="false" chart:auto-position="true" '
                'chart:auto-size="true" chart:treat-empty-cells="leave-gap"/>',
         "ch4": '<style:chart-properties chart:display-label="true" chart:logarithmic="false" '
                'chart:reverse-direction="false" text:line-break="true" chart:label-arrangement="side-by-side" '
                'chart:axis-position="0" chart:tick-mark-position="at-axis"/>' + axis,
-        "ch5": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(10, True),
-        "ch6": f'<style:chart-properties chart:display-label="true" chart:logarithmic="false"{y_extra} '
+        "ch5": '<style:chart-properties chart:auto-position="true" style:rotation-angle="0"/>' + _text(AXIS_PT, True),
+        "ch6": f'<style:chart-properties chart:display-label="true" chart:logarithmic="{log}"{y_extra}{y_number} '
                'chart:reverse-direction="false" chart:axis-position="0" chart:tick-mark-position="at-axis"/>'
                + axis,
-        "ch7": '<style:chart-properties chart:auto-position="true" style:rotation-angle="90"/>' + _text(10, True),
+        "ch7": '<style:chart-properties chart:auto-position="true" style:rotation-angle="90"/>' + _text(AXIS_PT, True),
         "ch8": '<style:graphic-properties svg:stroke-width="0.026cm" svg:stroke-color="#d9d9d9"/>',
-        "ch9": series + _text(10),
+        "ch9": series + _text(AXIS_PT),
         "ch10": '<style:graphic-properties draw:fill="none"/>',
     }
-    return "".join(f'<style:style style:name="{n}" style:family="chart">{body}</style:style>'
-                   for n, body in styles.items())
+    return (SCIENTIFIC_AXIS if spec.log else "") + "".join(
+        f'<style:style style:name="{n}" style:family="chart"{y_style if n == "ch6" else ""}>{body}</style:style>'
+        for n, body in styles.items())
 
 
 def _local_cell(value):
@@ -177,10 +184,10 @@ def _more_styles(n):
            '<style:chart-properties chart:symbol-type="named-symbol" chart:symbol-name="circle" '
            'chart:symbol-width="0.176cm" chart:symbol-height="0.176cm"/>'
            f'<style:graphic-properties svg:stroke-width="0.079cm" svg:stroke-color="{color}" '
-           f'draw:fill-color="{color}"/>{_text(10)}</style:style>' for k, color in enumerate(SERIES_COLORS[:n])]
+           f'draw:fill-color="{color}"/>{_text(AXIS_PT)}</style:style>' for k, color in enumerate(SERIES_COLORS[:n])]
     if n:
         out.append('<style:style style:name="ch20" style:family="chart"><style:chart-properties '
-                   f'chart:auto-position="true"/>{_text(10)}</style:style>')
+                   f'chart:auto-position="true"/>{_text(AXIS_PT)}</style:style>')
     return "".join(out)
 
 
@@ -212,7 +219,7 @@ def chart_content(sheet, spec, book):
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<office:document-content {_ROOT} office:version="1.3">'
-        f"<office:automatic-styles>{_chart_styles(bar)}{_more_styles(more)}</office:automatic-styles>"
+        f"<office:automatic-styles>{_chart_styles(spec)}{_more_styles(more)}</office:automatic-styles>"
         "<office:body><office:chart>"
         f'<chart:chart svg:width="{width * 2.54:.3f}cm" svg:height="{height * 2.54:.3f}cm" xlink:href=".." '
         f'xlink:type="simple" chart:class="{kind}" chart:style-name="ch1">'

@@ -21,8 +21,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..workbook.book import Kind
 from ..workbook.grid import col_name
-from ..workbook.pages import row_breaks
-from ..workbook.styles import STYLES, TAB_COLORS, column_width, heat_spec
+from ..workbook.pages import column_breaks, printed_rows, row_breaks, scale
+from ..workbook.styles import AXIS_PT, STYLES, TAB_COLORS, TITLE_PT, column_width, heat_spec
 from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
@@ -141,16 +141,19 @@ def _outline(ws, sheet):
 
 
 def _print_setup(ws, sheet, extent):
-    """Handouts: landscape, one page wide, sheet name and page number on every page, and page breaks
-    between bands so that none is cut (pages.row_breaks). Value cells have borders, so gridlines stay
-    off on screen and paper."""
-    rows, cols = extent
-    ws.print_area(0, 0, rows - 1, cols - 1)
+    """Handouts: landscape, at a scale a class can read (pages.scale: one page wide where that prints
+    at 75% or more, else several, numbered across then down), sheet name and page number on every
+    page, and page breaks between bands so that none is cut (pages.row_breaks). Value cells have
+    borders, so gridlines stay off on screen and paper."""
+    cols = extent[1]
+    ws.print_area(0, 0, printed_rows(sheet) - 1, cols - 1)
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
-    ws.fit_to_pages(1, 0)
+    ws.set_print_scale(round(100 * scale(sheet)))
+    ws.print_across()
     ws.set_h_pagebreaks(row_breaks(sheet))
+    ws.set_v_pagebreaks(column_breaks(sheet))
     ws.set_header("&L&A")
     ws.set_footer("&Lrnn-sheet&RPage &P of &N")
 
@@ -171,13 +174,20 @@ def _add_chart(wb, ws, spec, book, sheet):
         chart = wb.add_chart({"type": "line"})
         for s in series:
             chart.add_series({**s, "marker": {"type": "circle"}})
-    chart.set_title({"name": spec.title})
-    chart.set_x_axis({"name": spec.x_title})
-    y_axis = {"name": spec.y_title}
+    # Type as big as the cells' (11 pt): a chart prints no smaller than the numbers it shows.
+    font = {"name": "Calibri", "size": AXIS_PT}
+    axis_font = {"name_font": {**font, "bold": True}, "num_font": font}
+    chart.set_title({"name": spec.title, "name_font": {**font, "size": TITLE_PT, "bold": True}})
+    chart.set_x_axis({"name": spec.x_title, **axis_font})
+    y_axis = {"name": spec.y_title, **axis_font}
     if spec.type == "bar":
         y_axis["min"] = 0           # bars from zero: an auto-scaled axis exaggerates small differences
+    if spec.y_max is not None:
+        y_axis["max"] = spec.y_max
+    if spec.log:                    # a fall by powers of ten is the straight line it is
+        y_axis.update(log_base=10, num_format="0E+00")
     chart.set_y_axis(y_axis)
-    chart.set_legend({"position": "bottom"} if spec.more else {"none": True})
+    chart.set_legend({"position": "bottom", "font": font} if spec.more else {"none": True})
     ws.insert_chart(*spec.anchor, chart)
 
 

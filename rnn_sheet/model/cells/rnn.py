@@ -83,3 +83,13 @@ class ArticleCell(StandardCell):
 
     def recurrent_grads(self, da, h_prev):
         return (da * h_prev).sum(), da.sum()
+
+    def backward_equations(self):
+        """As the standard cell's, with Whh and the bias single numbers: their gradients sum over the
+        hidden units too, and the error flows back through Whh times a vector."""
+        return [
+            ("hidden error", "dh_t = Whyᵀ · dy_t + dh_next,   dh_next = Whh · da_(t+1)  (0 after the last step)"),
+            ("back through tanh", "da_t = (1 - h_t²) ∘ dh_t"),
+            ("gradients", "dWhy = Σ_t dy_t · h_tᵀ,  dWxh = Σ_t da_t · x_tᵀ,  dWhh = Σ_t Σ_i da_t[i] · h(t-1)[i],  "
+                          "dbias = Σ_t Σ_i da_t[i]  (single numbers, as Whh and the bias)"),
+        ]

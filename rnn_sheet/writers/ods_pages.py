@@ -1,0 +1,79 @@
+"""The printed pages of an .ods, as the .xlsx has them (workbook/pages.py): A4 landscape at each
+sheet's own scale, pages numbered across then down, the sheet name and page numbers on every page,
+and the same row and column breaks, as LibreOffice writes them: a page layout and master page per
+scale, a table style per tab colour and scale, and row and column styles that break before them.
+"""
+from odf import style, text
+from odf.namespaces import TABLENS
+
+from ..workbook.pages import column_breaks, printed_rows, row_breaks, scale
+from ..workbook.styles import TAB_COLORS
+from .ods_extras import lo_cell
+
+ROW_BREAK = "ro_break"      # a row that starts a new printed page
+
+
+class Pages:
+    """The page styles of one document, made as its sheets ask for them."""
+
+    def __init__(self, doc):
+        self.doc, self.masters, self.tables = doc, {}, set()
+        row = style.Style(name=ROW_BREAK, family="table-row")
+        row.addElement(style.TableRowProperties(breakbefore="page", useoptimalrowheight="true"))
+        doc.automaticstyles.addElement(row)
+
+    def table_style(self, sheet):
+        """The table style of a sheet: its tab colour and its print scale's master page."""
+        pct = round(100 * scale(sheet))
+        name = f"ta_{sheet.kind}_{pct}" if sheet.kind in TAB_COLORS else f"ta1_{pct}"
+        if name not in self.tables:
+            self.tables.add(name)
+            sheet_style = style.Style(name=name, family="table", masterpagename=self._master(pct))
+            props = style.TableProperties(display="true", writingmode="lr-tb")
+            if sheet.kind in TAB_COLORS:
+                props.setAttrNS(TABLENS, "tab-color", TAB_COLORS[sheet.kind].lower())
+            sheet_style.addElement(props)
+            self.doc.automaticstyles.addElement(sheet_style)
+        return name
+
+    def _master(self, pct):
+        if pct in self.masters:
+            return self.masters[pct]
+        layout = style.PageLayout(name=f"handout{pct}")
+        layout.addElement(style.PageLayoutProperties(
+            printorientation="landscape", pagewidth="29.7cm", pageheight="21cm", scaleto=f"{pct}%",
+            printpageorder="ltr", print="charts drawings objects zero-values"))
+        # LibreOffice prints a header or footer only when the page layout reserves room for it.
+        for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
+            room = kind()
+            room.addElement(style.HeaderFooterProperties(minheight="0.6cm", **{margin: "0.25cm"}))
+            layout.addElement(room)
+        self.doc.automaticstyles.addElement(layout)
+        master = style.MasterPage(name="Handout" if not self.masters else f"Handout{pct}", pagelayoutname=layout)
+        header, footer = style.Header(), style.Footer()
+        name = text.P()
+        name.addElement(text.SheetName(text="???"))
+        header.addElement(name)
+        page = text.P(text="rnn-sheet · page ")
+        page.addElement(text.PageNumber(text="1"))
+        page.addText(" of ")
+        page.addElement(text.PageCount(text="1"))
+        footer.addElement(page)
+        master.addElement(header)
+        master.addElement(footer)
+        self.doc.masterstyles.addElement(master)
+        self.masters[pct] = master
+        return master
+
+
+def breaks(sheet):
+    """(rows, columns) that start a new printed page."""
+    return set(row_breaks(sheet)), set(column_breaks(sheet))
+
+
+def print_range(sheet):
+    """table:print-ranges of a sheet that prints part of its rows (Training), else None."""
+    if sheet.print_rows is None:
+        return None
+    last = (printed_rows(sheet) - 1, sheet.extent[1] - 1)
+    return f"{lo_cell(sheet.name, 0, 0)}:{lo_cell(sheet.name, *last)}"
