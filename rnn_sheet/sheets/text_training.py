@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 
 from ..model.text import smoothed
-from .layout import CHART_ROWS, Part, SheetPlan
+from .layout import Part, SheetPlan
 from .quantity import Quantity, Role, column, computed
 from .text import char_ref, chunk_at
 from .training import c_loss, network_bands, new, param_bands, state_bands, trained, trained_moment
@@ -107,7 +107,7 @@ def training_sheet(L):
     L.name("smooth_loss", smooth_loss)
     P.chart({"title": "Loss and smooth loss per iteration", "x_title": "iteration", "y_title": "loss",
              "categories": it_no, "values": loss_iterations, "name": "loss",
-             "more": (("smooth loss", smooth_loss),)}, below=N < CHART_ROWS)
+             "more": (("smooth loss", smooth_loss),)})
     return P
 
 
