@@ -9,6 +9,7 @@ from ..workbook import pages
 from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
 from .layout import HINTS, Layout, show_char
 
+
 def family(cell):
     """The cell's sheet family (cell.sheets, which a subclass inherits: relu draws with the tanh
     cells' rnn.py), imported when a workbook of that cell is planned: the gated families are a
