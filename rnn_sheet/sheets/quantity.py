@@ -25,10 +25,12 @@ from ..model.gradcheck import grad_check
 from ..model.text import train_text
 
 # Every function any formula may call; tests check each formula against this list, and the xlsx
-# writer relies on it (none needs Excel 365's _xlfn. prefix). ABS, AND, OR and INT: the gradient check.
+# writer relies on it (none needs Excel 365's _xlfn. prefix). ABS, AND, OR and INT: the gradient check
+# (LOWER, TRIM and SUBSTITUTE: its typed parameter name);
+# COUNTBLANK, COUNT, ROUND and MOD: an exercise's self-check cells (exercise.py).
 ALLOWED = {"MMULT", "SUMPRODUCT", "EXP", "LN", "TANH", "MAX", "MIN", "SUM", "SUMSQ", "SQRT", "INDEX",
-           "MATCH", "IF", "EXACT", "ABS", "AND", "OR", "INT", "LOWER", "TRIM",
-           "SUBSTITUTE"}
+           "MATCH", "IF", "EXACT", "ABS", "AND", "OR", "INT", "LOWER", "TRIM", "SUBSTITUTE", "COUNTBLANK",
+           "COUNT", "ROUND", "MOD"}
 # Network-block slots of the Gradient check sheet: the forward passes with one weight at w ± eps.
 CHECK_PLUS, CHECK_MINUS = -1, -2
 
