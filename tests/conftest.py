@@ -106,7 +106,7 @@ class Case:
     def names(self):
         """Defined name -> 2-D object array of the recomputed values (read once)."""
         if self._names is None:
-            self._names = compare.named_values(self.recomputed)
+            self._names = compare.read_named(self.recomputed)
         return self._names
 
 

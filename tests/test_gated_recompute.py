@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Case, build_cases, recompute_cases
 from rnn_sheet.checking import compare
-from rnn_sheet.checking.check import compare as check_compare, open_workbook
+from rnn_sheet.checking.check import check_recomputed as check_compare, open_workbook
 from rnn_sheet.exercise import make_exercise, parse_steps
 from rnn_sheet.model.engine import generate, train
 from rnn_sheet.model.scenario import make_scenario

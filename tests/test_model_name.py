@@ -15,7 +15,7 @@ from rnn_sheet.model.scenario import InputError, make_scenario
 from rnn_sheet.sheets import build
 
 
-def named_values(path):
+def read_named_values(path):
     book = read_workbook(path)
     wb = openpyxl.load_workbook(path, data_only=True)
     return book, {n: np.array(block_values(wb, b), dtype=object) for n, b in book.names.items()}
@@ -33,7 +33,7 @@ def standard_file(tmp_path_factory):
     folder = tmp_path_factory.mktemp("model")
     with contextlib.redirect_stdout(io.StringIO()):
         cli_run(["build", "abcab", "--model", "standard", "--hidden", "2", "--out", str(folder)])
-    return named_values(folder / "abcab.xlsx")
+    return read_named_values(folder / "abcab.xlsx")
 
 
 def test_check_reads_the_model_from_the_file(standard_file):

@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnn_sheet.checking.compare import cell_values, diff, is_error, named_values
+from rnn_sheet.checking.compare import cell_values, diff, is_error, read_named
 from rnn_sheet.checking.read import excel_ref, read_ods
 from rnn_sheet.model.engine import train
 from rnn_sheet.model.scenario import make_scenario
@@ -174,7 +174,7 @@ def test_recomputed_equals_engine(cases, key):
 @pytest.mark.libreoffice
 def test_names_survive_in_libreoffice(cases):
     for case in cases.values():
-        assert set(case.book.names) <= set(named_values(case.recomputed))
+        assert set(case.book.names) <= set(read_named(case.recomputed))
 
 
 @pytest.mark.libreoffice

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from rnn_sheet.checking import compare
-from rnn_sheet.checking.check import compare as check_compare
+from rnn_sheet.checking.check import check_recomputed as check_compare
 from rnn_sheet.checking.check import open_workbook
 from rnn_sheet.model import cells
 from rnn_sheet.model.engine import generate

@@ -44,7 +44,7 @@ def check_many(paths, tol=1e-9, engine="libreoffice"):
         # the formulas package reads .xlsx only.
         raise InputError(f"--engine {engine} checks .xlsx files; check an .ods with LibreOffice")
     if engine == "formulas":
-        return [compare(book, _excel_values(book), tol, program) for book in books]
+        return [check_recomputed(book, _excel_values(book), tol, program) for book in books]
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-check-") as tmp:
         try:
             outs = recalc.recompute_copies([book.path for book in books], tmp, engine=engine)
@@ -55,7 +55,7 @@ def check_many(paths, tol=1e-9, engine="libreoffice"):
         except RuntimeError:
             raise InputError(f"{program} could not open {paths[0] if len(paths) == 1 else 'a file'}"
                              " as a spreadsheet") from None
-        return [compare(book, out, tol, program) for book, out in zip(books, outs)]
+        return [check_recomputed(book, out, tol, program) for book, out in zip(books, outs)]
 
 
 def _excel_values(book):
@@ -91,7 +91,7 @@ def open_workbook(path):
     return book
 
 
-def compare(book, recomputed, tol=1e-9, program="LibreOffice"):
+def check_recomputed(book, recomputed, tol=1e-9, program="LibreOffice"):
     """`recomputed`: the recomputed copy's path, or its values (read.Values)."""
     wanted = {(s, *parse_a1(c)) for s, c in book.formulas} | name_cells(book.names)
     with warnings.catch_warnings():     # Gnumeric's files have no default style; openpyxl adds its own

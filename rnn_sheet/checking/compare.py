@@ -186,7 +186,7 @@ def cell_values(path, cells=None):
     return {(s, coord): wb[s][coord].value for s, coord in cells}
 
 
-def named_values(path):
+def read_named(path):
     """Every defined name's cells as a 2-D object array (rows x cols), read from an .xlsx."""
     import openpyxl
     wb = openpyxl.load_workbook(path, data_only=True)

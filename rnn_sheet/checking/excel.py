@@ -1,7 +1,7 @@
 """Recompute an .xlsx with the `formulas` package: Excel's own semantics, in Python, with no office
 suite installed (`rnn-sheet check --engine formulas`). It reads the file's formulas and constants
 (never its cached values), computes every formula cell, and hands back the values as read.Values,
-which check.compare holds against the cached values and the engine as it does LibreOffice's."""
+which check.check_recomputed holds against the cached values and the engine as it does LibreOffice's."""
 import contextlib
 import io
 import warnings
