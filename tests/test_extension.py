@@ -1,6 +1,8 @@
 """The extension point, shown: a cell added here, in the test, with an activation of its own (softsign,
 a / (1 + |a|)), is a subclass and a registry line; it draws with its parent's sheets, builds with every
 feature, writes its own activation into the formulas and matches central differences."""
+import types
+
 import numpy as np
 import pytest
 
@@ -56,3 +58,15 @@ def test_the_added_cell_builds_with_every_feature(registered, tmp_path):
     for job in jobs(build(sc), ["xlsx"], [tmp_path / "a.xlsx"], exercise=""):
         WRITERS[job.format](job.book, job.path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-answers.xlsx", "a-exercise.xlsx"]
+
+
+def test_a_sheet_family_missing_a_hook_is_refused_by_name():
+    """A family module is checked when it is loaded: a hook without a default, missing, is named."""
+    from rnn_sheet.sheets import rnn
+    from rnn_sheet.sheets.family import HOOKS, SheetFamily
+    broken = types.ModuleType("broken_family")
+    broken.__dict__.update({k: v for k, v in vars(rnn).items() if k in HOOKS and k != "backward_bands"})
+    with pytest.raises(TypeError, match="broken_family has no backward_bands"):
+        SheetFamily(broken)
+    family = SheetFamily(rnn)
+    assert family.flow_series(None) == [] and family.c_H is rnn.c_H     # a default; the module's quantity

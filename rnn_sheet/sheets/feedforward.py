@@ -126,16 +126,8 @@ def param_groups(L, letters, quantity, t, caption):
                   Part(quantity("bh"), t, caption("bh"), H), " "])]
 
 
-def network_cell_bands(S, L, slot, title):
-    pass
-
-
 def network_parts(L, slot):
     return [Part(c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
-
-
-def network_back_parts(L, slot):
-    return []
 
 
 def network_back_bands(S, L, slot, title):
@@ -158,7 +150,3 @@ def generate_parts(L, labels):
 
 def flow_parts(L):
     return [Part(rnn.da_norms, None, "|da_t|", L.T)]
-
-
-def flow_series(L):
-    return []

@@ -240,13 +240,3 @@ def generate_parts(L, labels):
     return [Z.table_part(L, Z.gen_act, None, labels), " ", R.table_part(L, R.gen_act, None, labels), " ",
             Part(gen_RH, None, "r∘h", N_, H, labels, units(H), offset=1), " ", N.table_part(L, N.gen_act, None, labels),
             " ", Part(gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]
-
-
-# --- Gradient flow --------------------------------------------------------------------------------
-
-def flow_parts(L):
-    return []
-
-
-def flow_series(L):
-    return []

@@ -292,11 +292,3 @@ def generate_parts(L, labels):
             Part(gen_WH, None, "Whn·h+bhn", N_, H, labels, units(H), offset=1), " ",
             N.table_part(L, N.gen_act, None, labels), " ",
             Part(gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]
-
-
-def flow_parts(L):
-    return []
-
-
-def flow_series(L):
-    return []

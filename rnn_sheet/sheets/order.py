@@ -7,6 +7,7 @@ import importlib
 
 from ..workbook import pages
 from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
+from .family import of as sheet_family
 from .layout import HINTS, Layout, show_char
 
 
@@ -14,7 +15,7 @@ def family(cell):
     """The cell's sheet family (cell.sheets, which a subclass inherits: relu draws with the tanh
     cells' rnn.py), imported when a workbook of that cell is planned: the gated families are a
     quarter of the package's import time, which `rnn-sheet build hello` would pay for nothing."""
-    return importlib.import_module(f"{__package__}.{cell.sheets}")
+    return sheet_family(importlib.import_module(f"{__package__}.{cell.sheets}"))
 
 
 # Steps a gathered sheet holds at most. Few sheets open fast, but a writer holds one sheet's cells

@@ -9,7 +9,8 @@ sheet, between the parts all cells share:
   Generate    generate_parts               Gradient flow  flow_parts, flow_series (more lines on its chart)
 Every family provides the kinds the shared sheets read: h (Step t), dh_out (Back t: what it hands
 to step t-1), c_H (network blocks), gen_H (Generate), and the tables its sum_over_time reads
-(gradient_tables, network_tables); also labels, sum_notes, flow_note and detail_cells.
+(gradient_tables, network_tables); also labels, sum_notes, flow_note and detail_cells. family.py
+lists every hook with its type, and the defaults of those a family may leave out.
 """
 import math
 
@@ -274,10 +275,6 @@ def param_groups(L, letters, quantity, t, caption):
                   Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "])]
 
 
-def network_cell_bands(S, L, slot, title):
-    """A tanh cell's network block needs no band besides its hidden-state table."""
-
-
 def network_parts(L, slot):
     return [Part(c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
 
@@ -314,7 +311,3 @@ da_norms = Quantity("da_norms", lambda c, t: norms(c.B.hidden["da"]), norm_of("d
 
 def flow_parts(L):
     return [Part(da_norms, None, "|da_t|", L.T)]
-
-
-def flow_series(L):
-    return []
