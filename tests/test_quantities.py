@@ -186,3 +186,22 @@ def test_model_names_are_compared_only_in_the_registry():
 def test_files_stay_readable():
     long = {name: n for name, path in modules() if (n := len(path.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def test_third_party_private_names_are_touched_in_one_module_only():
+    """XlsxWriter's and odfpy's private names (obj._name) appear in writers/internals.py alone, which
+    checks the installed releases against those the suite ran with (and setup.cfg bounds them)."""
+    private = re.compile(r"\b(?!self\b)[a-z_]\w*\._[a-z]\w*")
+    found = [f"{name}: {line.strip()}" for name, path in modules()
+             if name.startswith("writers.") and name != "writers.internals"
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if private.search(line.split("#")[0]) and '"""' not in line]
+    assert found == []
+    from rnn_sheet.writers import internals
+    with pytest.warns(RuntimeWarning, match="XlsxWriter .* is not a release rnn-sheet was tested with"):
+        saved = dict(internals.TESTED)
+        try:
+            internals.TESTED["XlsxWriter"] = ((0, 1), (0, 2))
+            internals.check_versions()
+        finally:
+            internals.TESTED.update(saved)

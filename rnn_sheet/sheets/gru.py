@@ -178,7 +178,7 @@ def c_dRH(L, slot, t, i):
     return f"SUMPRODUCT({L[N.c_WhT, slot].row_range(i)},{L['c_dA_n', slot].row_range(t)})"
 
 
-def _network_da(g, after):
+def network_da(g, after):
     def formula(L, slot, t, i):
         return gates.slope(g.gate, after(L, slot, t, i), L[g.c_act, slot].ref(t, i))
     return Quantity(f"c_dA_{g.k}", lambda c, s: c.record(s).bwd.hidden[f"da_{g.k}"], formula,
@@ -186,9 +186,9 @@ def _network_da(g, after):
 
 
 C_DA = [
-    _network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
-    _network_da(R, lambda L, s, t, i: f"{L[c_dRH, s].ref(t, i)}*{L[c_H, s].ref(t, i)}"),
-    _network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
+    network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
+    network_da(R, lambda L, s, t, i: f"{L[c_dRH, s].ref(t, i)}*{L[c_H, s].ref(t, i)}"),
+    network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
 ]
 
 

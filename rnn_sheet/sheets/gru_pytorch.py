@@ -237,9 +237,9 @@ def c_dWH(L, slot, t, i):
 
 
 C_DA = [
-    gru._network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
-    gru._network_da(R, lambda L, s, t, i: f"{L[C_DA[2], s].ref(t, i)}*{L[c_WH, s].ref(t, i)}"),
-    gru._network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
+    gru.network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
+    gru.network_da(R, lambda L, s, t, i: f"{L[C_DA[2], s].ref(t, i)}*{L[c_WH, s].ref(t, i)}"),
+    gru.network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
 ]
 
 

@@ -12,6 +12,7 @@ from odf.opendocument import OpaqueObject
 
 from ..workbook.grid import a1, quote_sheet
 from ..workbook.styles import AXIS_PT, TITLE_PT, column_width, heat_spec
+from .internals import also_write_style, package_objects
 
 CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 CHART_MIME = "application/vnd.oasis.opendocument.chart"
@@ -56,8 +57,7 @@ def add_frame_style(doc):
     own elements name, and the frames are prepared XML: add this one to content.xml's list."""
     frame = style.Style(name="gr1", family="graphic")
     frame.addElement(style.GraphicProperties(stroke="none", fill="none"))
-    used = doc._used_auto_styles
-    doc._used_auto_styles = lambda segments: used(segments) + ([frame] if doc.body in segments else [])
+    also_write_style(doc, frame)
 
 
 # --- heatmaps -------------------------------------------------------------------------------------
@@ -248,11 +248,11 @@ def add_charts(doc, sheet, book):
     LibreOffice does); returns {anchor (row, col): draw:frame XML} for the rows."""
     frames = {}
     for spec in sheet.charts:
-        obj = f"Object {sum(op.mediatype == CHART_MIME for op in doc._extra) + 1}"
+        obj = f"Object {sum(op.mediatype == CHART_MIME for op in package_objects(doc)) + 1}"
         frames[spec.anchor] = chart_frame(sheet, spec, obj)
-        doc._extra += [OpaqueObject(f"{obj}/content.xml", "text/xml", chart_content(sheet, spec, book).encode()),
+        package_objects(doc).extend([OpaqueObject(f"{obj}/content.xml", "text/xml", chart_content(sheet, spec, book).encode()),
                        OpaqueObject(f"{obj}/styles.xml", "text/xml", CHART_STYLES_XML.encode()),
-                       OpaqueObject(f"{obj}/", CHART_MIME)]
+                       OpaqueObject(f"{obj}/", CHART_MIME)])
     return frames
 
 

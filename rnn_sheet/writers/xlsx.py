@@ -10,19 +10,16 @@ functions (sheets.quantity.ALLOWED, checked by a test), which need none of the _
 XlsxWriter would otherwise spend 30 regular expressions a formula looking for.
 """
 import datetime
-import io
 import re
 from operator import itemgetter
 
-import xlsxwriter
 import xlsxwriter.exceptions
-from xlsxwriter.packager import Packager
-from xlsxwriter.worksheet import Worksheet
 
 from ..workbook.book import Kind
 from ..workbook.grid import col_name
 from ..workbook.pages import column_breaks, printed_rows, row_breaks, scale
 from ..workbook.styles import AXIS_PT, STYLES, TAB_COLORS, TITLE_PT, column_width, heat_spec
+from .internals import StreamedWorkbook, StreamedWorksheet, extend, row_one_tag, shared_strings, xf_index
 from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
@@ -37,7 +34,7 @@ def write_xlsx(book, path, progress=None):
     """Write `book` to `path`; an OSError (a full disk, say) if the system refuses the file."""
     with open(path, "wb") as raw, Spool() as spool:
         sink = _Sink(raw)
-        wb = _Workbook(sink, {
+        wb = StreamedWorkbook(sink, {
             # User text (letters, words) must never become a formula, number or link.
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
             # Package parts are zipped from memory (no temporary file per part); the big ones, the
@@ -101,7 +98,7 @@ class _Sink:
 
 
 def _write_sheet(wb, sheet, rows, book):
-    ws = wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
+    ws = wb.add_worksheet(sheet.name, worksheet_class=StreamedWorksheet)
     extent = sheet.extent
     for col in range(extent[1]):      # charts too: the print area must hold them
         ws.set_column(col, col, column_width(sheet, col))
@@ -230,7 +227,7 @@ class _Rows:
     def style(self, name):
         xf = self.xf.get(name)
         if xf is None:
-            xf = self.xf[name] = self.formats[name]._get_xf_index()
+            xf = self.xf[name] = xf_index(self.formats[name])
         return xf
 
     def extent(self, ws, sheet):
@@ -243,8 +240,8 @@ class _Rows:
         if cells:
             cols = list(map(itemgetter(1), cells))
             last = max([max(cols)] + [c + n - 1 for (_, c), n in merges.items()])
-            ws._check_dimensions(min(cells)[0], min(cols))
-            ws._check_dimensions(max(cells)[0], last)
+            extend(ws, min(cells)[0], min(cols))
+            extend(ws, max(cells)[0], last)
             for (r, c), n in merges.items():
                 ws.merge.append([r, c, r, c + n - 1])
         return merges
@@ -254,7 +251,7 @@ class _Rows:
         items = sorted(sheet.cells.items())
         spans = _spans(items, merges, ws.comments)
         names = [col_name(c) for c in range(max(width, ws.dim_colmax + 1))]
-        strings, xfs, style, FORMULA, BLANK = ws.str_table, self.xf, self.style, Kind.FORMULA, Kind.BLANK
+        string_index, xfs, style, FORMULA, BLANK = shared_strings(ws), self.xf, self.style, Kind.FORMULA, Kind.BLANK
         marked = set(ws.row_info) | set(ws.comments)
         out, row, r, done, blanks = [], None, None, ws.dim_rowmin, []
         self.numeric_text = numeric = []
@@ -288,7 +285,7 @@ class _Rows:
             elif kind is BLANK:
                 out.append(f'<c r="{names[j]}{r}" s="{xf}"/>')
             elif isinstance(value, str):
-                out.append(f'<c r="{names[j]}{r}" s="{xf}" t="s"><v>{strings._get_shared_string_index(value)}</v></c>')
+                out.append(f'<c r="{names[j]}{r}" s="{xf}" t="s"><v>{string_index(value)}</v></c>')
                 if value[:1] in NUMBER_START and NUMBER_LIKE.fullmatch(value):
                     numeric.append(names[j] + r)
                 if (i, j) in merges:
@@ -307,9 +304,7 @@ class _Rows:
             empty, spans, info.height, id(info.row_format), info.hidden, info.level, info.collapsed)
         rest = self.tags.get(key)
         if rest is None:
-            ws.fh, saved = io.StringIO(), ws.fh
-            ws._write_row(0, spans, info, empty_row=empty)
-            tag, ws.fh = ws.fh.getvalue(), saved
+            tag = row_one_tag(ws, spans, info, empty)
             assert tag.startswith('<row r="1"')
             rest = self.tags[key] = tag[len('<row r="1"'):]
         return f'<row r="{i + 1}"{rest}'
@@ -345,42 +340,3 @@ def _spans(items, merges, comments):
         k = i >> 4
         lo[k], hi[k] = min([lo.get(k, min(cols))] + list(cols)), max([hi.get(k, max(cols))] + list(cols))
     return {k: f"{lo[k] + 1}:{hi[k] + 1}" for k in lo}
-
-
-# --- XlsxWriter, with rows from the spool ----------------------------------------------------------
-
-class _Worksheet(Worksheet):
-    rows = None         # the spool's marker for the sheet's <row> elements
-
-    def _write_sheet_data(self):
-        if self.rows is None:
-            super()._write_sheet_data()
-            return
-        self._xml_start_tag("sheetData")
-        self.fh.write(self.rows)
-        self._xml_end_tag("sheetData")
-
-
-class _Part(io.StringIO):
-    """A package part in memory; its markers become the spooled rows when it is zipped."""
-
-    def __init__(self, spool):
-        super().__init__()
-        self.spool = spool
-
-    def getvalue(self):
-        return "".join(self.spool.splice(super().getvalue()))
-
-
-class _Packager(Packager):
-    def _filename(self, xml_filename):
-        part = _Part(self.workbook.spool)
-        self.filenames.append((part, xml_filename, False))
-        return part
-
-
-class _Workbook(xlsxwriter.Workbook):
-    spool = None
-
-    def _get_packager(self):
-        return _Packager()
