@@ -41,8 +41,8 @@ def build_all(checkout, folder):
         target.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-c", CLI, "build", *args, "--out", str(target)], env=env,
                        check=True, capture_output=True, cwd=checkout)
-        found = sorted(p for p in target.glob("*.xlsx") if "answers" not in p.name)
-        out[stem] = found[0]
+        found = sorted(p for p in target.glob("*.xlsx") if "answers" not in p.name)[0]
+        out[stem] = found.rename(folder / f"{stem}.xlsx")      # one PDF name per book
     return out
 
 
