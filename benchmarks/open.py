@@ -84,7 +84,8 @@ def build_case(name, folder, root=ROOT):
     path = Path(folder, f"{name}{'' if root == ROOT else '-against'}.xlsx")
     subprocess.run([sys.executable, "-c", "from rnn_sheet.cli import run; run()", "build", word, *options,
                     "--out", str(path)], check=True, capture_output=True, cwd=root,
-                   env={**os.environ, "PYTHONPATH": str(root)})
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root)] + ([os.environ["PYTHONPATH"]]
+                                                                               if os.environ.get("PYTHONPATH") else []))})
     return path
 
 
