@@ -98,7 +98,7 @@ def test_tabs_panes_and_print_setup(styled):
         assert ws.print_area and ws.print_area.startswith(f"'{ws.title}'!$A$1:")
         assert ws.sheet_view.showGridLines is False
         assert "&A" in ws.oddHeader.left.text and "&P" in ws.oddFooter.right.text
-        assert ws.freeze_panes == "A3"
+        assert ws.freeze_panes == ("A4" if ws.title == "Gradient flow" else "A3")   # its note is two lines
 
 
 def test_charts(styled, tmp_path):

@@ -92,10 +92,11 @@ class SheetPlan:
         self.width = max(self.width, col + 1)
 
     def title(self, text, subtitle=None):
+        """The title, and a subtitle: a line, or lines (a long one would run past a printed page)."""
         self.label(self.row, 0, text, "title")
         self.row += 1
-        if subtitle:
-            self.label(self.row, 0, subtitle, "note")
+        for line in [subtitle] if isinstance(subtitle, str) else subtitle or ():
+            self.label(self.row, 0, line, "note")
             self.row += 1
         self.header_rows = self.row
         self.row += 1

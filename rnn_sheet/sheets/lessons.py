@@ -30,7 +30,10 @@ grad_norms = Quantity("grad_norms", lambda c, t: norms(c.B.dh), norm_of("dh"),
 def gradient_flow_sheet(L):
     T = L.T
     S = SheetPlan("Gradient flow", "backward")
-    S.title("Gradient flow: how much error reaches each time step", L.cell.flow_note or L.family.flow_note)
+    note = L.cell.flow_note or L.family.flow_note
+    # A sentence a line: the sheet is narrow, and a long line would print cut off at the page's edge.
+    S.title("Gradient flow: how much error reaches each time step",
+            [s if s.endswith(".") else s + "." for s in note.split(". ")])
     S.band("Size of the gradient per time step (from the Back sheets)", [
         Part(flow_t, None, "step", T), Part(grad_norms, None, "|dh_t|", T)] + L.family.flow_parts(L))
     L.name("grad_norms", grad_norms)
