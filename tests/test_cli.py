@@ -341,6 +341,7 @@ def _run_on_a_terminal(args, cwd, setup=""):
 NO_DELAY = "import rnn_sheet.cli as c; c.PROGRESS_AFTER = 0.0"
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_progress_bar_on_a_terminal_for_slow_builds_only(tmp_path):
     code, shown = _run_on_a_terminal(["build", "hello", "--epochs", "3", "--out", "big.xlsx"], tmp_path, NO_DELAY)
     assert code == 0 and "building" in shown and "writing big.xlsx" in shown and "%" in shown

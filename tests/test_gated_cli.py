@@ -33,6 +33,7 @@ def defined_names(path):
         return set(re.findall(r'<definedName name="([^"]+)"', z.read("xl/workbook.xml").decode()))
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @pytest.mark.parametrize("model,fmt", [("lstm", "all"), ("gru", "xlsx"), ("feedforward", "xlsx")])
 def test_every_option_builds(tmp_path, monkeypatch, capsys, model, fmt):
     monkeypatch.chdir(tmp_path)
@@ -53,6 +54,7 @@ def test_every_option_builds(tmp_path, monkeypatch, capsys, model, fmt):
         "wrote plain.xlsx")
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @pytest.mark.parametrize("name,before,after", [("lstm-hello", "hhhh", "ello"), ("gru-hello", "eeee", "ello")])
 def test_templates_are_listed_and_say_what_they_learn(tmp_path, monkeypatch, capsys, name, before, after):
     monkeypatch.chdir(tmp_path)
@@ -139,6 +141,7 @@ def test_a_template_with_weights_for_another_cell(tmp_path, monkeypatch, capsys)
     assert files_under(tmp_path) == before
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_builds_are_byte_deterministic(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     for out in ("a", "b"):

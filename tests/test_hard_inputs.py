@@ -158,6 +158,7 @@ def cached_block(book, name):
     return np.array(values, dtype=float)
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(sc=scenarios())
 def test_cached_values_are_the_engines(sc):
@@ -227,6 +228,7 @@ def test_random_bad_words_exit_2_with_one_line_and_no_file(tmp_path_factory, wor
     assert not any(folder.iterdir())
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_a_workbook_too_big_to_open_is_refused_before_any_work(tmp_path):
     word = "abcdefghij" * 50
     r = run_cli("build", word[:500], "--hidden", "64", "--model", "standard", "--epochs", "200",

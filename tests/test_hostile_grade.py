@@ -95,6 +95,7 @@ def forged_name(good, dest, name, ref):
     return dest
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_the_sanitised_copy_keeps_sheets_and_names_and_nothing_that_links_out(traps, tmp_path):
     files, _ = traps
     xlsx = sanitized_copy(files["picture"], tmp_path / "p.xlsx")

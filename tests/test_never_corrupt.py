@@ -42,6 +42,7 @@ def risky(draw):
                 loss_mode=draw(st.sampled_from(["all", "last"])))
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(spec=risky())
 def test_accepted_inputs_give_finite_values_equal_to_the_engine(spec):
@@ -122,6 +123,7 @@ LARGEST = {     # the largest of each kind a test can afford (500 x 100 x 64 is 
 }
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @pytest.mark.parametrize("key", LARGEST)
 def test_the_largest_books_stay_within_excels_limits(key):
     book = build(make_scenario(use_template=False, **LARGEST[key])).book

@@ -380,6 +380,7 @@ def test_frozen_rows_and_grid(trained):
         assert view["ShowGrid"] == "false"
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_extras_keep_the_file_deterministic(tmp_path):
     book = build(make_scenario("hello", epochs=3, generate=2)).book
     write_ods(book, tmp_path / "a.ods")

@@ -49,6 +49,7 @@ def breaks_of(ws):
     return [b.id for b in ws.row_breaks.brk]
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @pytest.mark.parametrize("case", SCENARIOS)
 def test_breaks_never_split_a_band_that_fits(written, case):
     book, wb, _ = written[case]
@@ -64,6 +65,7 @@ def test_breaks_never_split_a_band_that_fits(written, case):
     assert not split
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 @pytest.mark.parametrize("case", SCENARIOS)
 def test_every_page_fits_and_one_page_sheets_have_no_breaks(written, case):
     book, wb, _ = written[case]
@@ -76,6 +78,7 @@ def test_every_page_fits_and_one_page_sheets_have_no_breaks(written, case):
             assert height(sheet, a, b - 1) <= capacity(sheet), (sheet.name, a, b)
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_long_sheets_get_breaks_and_short_ones_none(written):
     _, wb, _ = written["hello"]
     assert len(breaks_of(wb["Training"])) >= 3          # it prints the loss per epoch and epoch 1
@@ -97,6 +100,7 @@ def test_a_band_taller_than_a_page_is_split_where_the_page_ends():
     assert all(not (162 < b <= 185) for b in brks)
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_exercise_workbooks_keep_the_breaks(tmp_path):
     built = build(make_scenario("hello", epochs=3))
     ex, ans = make_exercise(built, parse_steps(None, built.layout.T))
@@ -150,6 +154,7 @@ READABLE = {"hello": (dict(word="hello"), None, 8), "lstm-hello": (dict(word="ls
             "hello-world": (dict(word="hello-world"), None, 7), "vanishing": (dict(word="vanishing"), None, 7)}
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_every_sheet_prints_at_a_readable_scale_and_wide_ones_go_across():
     for name, (kw, _, _) in READABLE.items():
         for sheet in build(make_scenario(**kw)).book.sheets:

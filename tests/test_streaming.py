@@ -64,6 +64,7 @@ def test_engine_keeps_only_the_steps_asked_for_and_the_same_sums():
     assert backward(sc.params, F, keep_steps=False).steps == {"Wxh": {}, "Whh": {}, "bh": {}, "Why": {}, "by": {}}
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_a_refusal_found_while_writing_leaves_nothing_behind(tmp_path):
     setup = "import rnn_sheet.sheets.render as r; r.MAX_FORMULA = 1000"     # a small book's sums refused
     code = f"{setup}\nfrom rnn_sheet.cli import run\nrun()"

@@ -90,7 +90,9 @@ def test_the_cap_says_how_many_iterations_fit():
     assert cell_count(plan(replace(sc, epochs=fit))) <= MAX_CELLS < cell_count(plan(replace(sc, epochs=fit + 1)))
 
 
-@pytest.mark.parametrize("model", list(cells.CELLS))
+# The standard cell in the fast tier; every other cell in the slow tier, which runs them all.
+@pytest.mark.parametrize("model", [m if m == "standard" else pytest.param(m, marks=pytest.mark.slow)
+                                   for m in cells.CELLS])
 def test_every_cell_with_every_feature_builds(folder, cli, model):
     base = ["build", "--text", "cat.txt", "--seq-length", "2", "--iterations", "3", "--hidden", "1",
             "--model", model]

@@ -37,6 +37,7 @@ def _inputs(path):
     return wb, names, cells
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_files_are_zero_padded_and_listed_in_the_csv(tmp_path):
     run(["build", "ab", "--hidden", "1", "--exercise", "--variants", "10", "--out", str(tmp_path)])
     stems = [f"ab-v{k:02d}" for k in range(1, 11)]      # two digits: v01 .. v10
@@ -74,6 +75,7 @@ def test_variants_differ_only_in_their_weights(class_set):
     assert not np.allclose(seen[0], seen[1])
 
 
+@pytest.mark.slow      # the fast tier stays under 30 s; the whole suite runs it
 def test_formats_all_and_the_progress_bar_on_a_terminal(tmp_path):
     code, shown = _run_on_a_terminal(["build", "hello", "--exercise", "f1", "--variants", "1", "--format", "all",
                                       "--seed", "7", "--out", "set"], tmp_path, NO_DELAY)
