@@ -431,6 +431,10 @@ def test_a_variant_is_named_by_its_exercise_file_within_the_file_name():
     assert copies.named_variant("ann/Hello-v11-exercise (2).xlsx", variants)[0] == "11"
     assert copies.named_variant("hello-v1-exercise.ods", variants)[0] == "1"
     assert copies.named_variant("homework.xlsx", variants) is None
+    assert copies.named_variant("ann-v11.xlsx", variants)[0] == "11"       # renamed: a lone v and a number
+    assert copies.named_variant("Ann V1 rnn.ods", variants)[0] == "1"
+    assert copies.named_variant("dev12-hw.xlsx", variants) is None          # "v" inside a word is no variant
+    assert copies.named_variant("ann-v1-v11.xlsx", variants) is None        # two numbers: no guess
     marks = [grading.Graded(name, [], rec, inp) for name, rec, inp in
              [("hello-v1-exercise.xlsx", "aaa", "aaa"), ("hello-v11-exercise.xlsx", "aaa", "aaa"),
               ("hello-v1-exercise (1).xlsx", "aaa", "ccc"), ("mine.xlsx", "bbb", "bbb")]]

@@ -2,6 +2,7 @@
 answers are the same as another file's, and, given the class set's CSV (`--variants` writes it), a
 file that holds another variant's numbers than the one its name names."""
 import csv
+import re
 from pathlib import Path
 
 from ..model.scenario import InputError
@@ -41,10 +42,16 @@ def flag_same_answers(graded):
 
 
 def named_variant(path, variants):
-    """The variant whose exercise file the file's name names (the longest such name within it)."""
+    """The variant whose exercise file the file's name names (the longest such name within it); failing
+    that, the variant whose number follows a lone "v" (ann-v2.xlsx, "Ann V2 rnn.xlsx"), as students rename
+    their files."""
     stem = Path(path).stem.lower()
     found = [(len(s), v) for v in variants for s in v[1] if s and s in stem]
-    return max(found, key=lambda f: f[0])[1] if found else None
+    if found:
+        return max(found, key=lambda f: f[0])[1]
+    numbers = {m for m in re.findall(r"(?<![a-z0-9])v(\d+)(?![0-9])", stem)}
+    named = [v for v in variants if v[0] in numbers]
+    return named[0] if len(named) == 1 else None
 
 
 def flag_variants(graded, variants):
