@@ -183,7 +183,8 @@ def grade(files, csv_path, tol, class_csv):
 
     Exit status 0 when every file was graded, 2 when one could not be (named on stderr)."""
     from .checking.copies import read_class      # openpyxl: only for this command
-    from .checking.grade import Graded, csv_text, grade_many
+    from .checking.grade import Graded, grade_many
+    from .checking.gradebook import csv_text
     _require_tolerance(tol)
     if csv_path:
         _require_gradebook_path(csv_path, files)

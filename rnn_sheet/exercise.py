@@ -77,7 +77,8 @@ def make_exercise(built, steps):
     ex, ans = _copy(book, "exercise", leave_out=LEFT_OUT), _copy(book, "answers")
     exs = {s.name: s for s in ex.sheets}
     anss = {s.name: s for s in ans.sheets}
-    for sheet, r, c in dependents(book, blanks):
+    readers = formula_readers(book)
+    for sheet, r, c in dependents(book, blanks, readers):
         if sheet in exs:
             exs[sheet].cells[(r, c)] = replace(exs[sheet].cells[(r, c)], value="")
     for sheet, r, c in blanks:
@@ -96,12 +97,25 @@ def make_exercise(built, steps):
                                        style="instructions")
         anss[name].cells[(1, 0)] = Cell(Kind.LABEL, "ANSWER KEY: the orange cells are the exercise's blanks, "
                                         "here with their formulas.", style="instructions")
+    for name, earlier in _read_earlier(book, blanks, readers).items():
+        if (2, 0) not in exs[name].cells:
+            exs[name].cells[(2, 0)] = Cell(Kind.LABEL, f"Do {' and '.join(earlier)} first: cells given here are "
+                                           "computed from its answers.", style="instructions")
     _about(exs["About"], blocks, built.layout.captions, exercise=True)
     _about(anss["About"], blocks, built.layout.captions, exercise=False)
     blanked = [(key, b) for key, b in blocks if any((b.sheet, r, c) in blanks for r, c in b.positions())]
     for version in (ex, ans):
         _manifest(version, blanked, fingerprint(built.context.sc))
     return ex, ans
+
+
+def _read_earlier(book, blanks, readers):
+    """{blanked sheet: the earlier blanked sheets whose blanks its given cells read}, so that a student
+    who starts with Back 4 knows why its given cells are wrong until Step 2 is done."""
+    order = [s.name for s in book.sheets if any(b[0] == s.name for b in blanks)]
+    reaches = {e: {d[0] for d in dependents(book, {b for b in blanks if b[0] == e}, readers)} for e in order}
+    out = {name: [e for e in order[:k] if name in reaches[e]] for k, name in enumerate(order)}
+    return {name: earlier for name, earlier in out.items() if earlier}
 
 
 def _copy(book, what, leave_out=()):
@@ -205,15 +219,10 @@ def _manifest(book, blocks, inputs_fingerprint):
         book.names[manifest.blank_name(q.kind, t)] = block
 
 
-def dependents(book, cells):
-    """Every formula cell that reads any of `cells` (sheet, row, col), directly or through others."""
-    readers = {}
-    for sheet in book.sheets:
-        for (r, c), cell in sheet.cells.items():
-            if cell.kind is Kind.FORMULA:
-                for block in references(cell.formula, sheet.name):
-                    for p in block.positions():
-                        readers.setdefault((block.sheet, *p), []).append((sheet.name, r, c))
+def dependents(book, cells, readers=None):
+    """Every formula cell that reads any of `cells` (sheet, row, col), directly or through others.
+    `readers`: formula_readers(book), when the caller has it."""
+    readers = formula_readers(book) if readers is None else readers
     seen, todo = set(), list(cells)
     while todo:
         for d in readers.get(todo.pop(), ()):
@@ -221,3 +230,15 @@ def dependents(book, cells):
                 seen.add(d)
                 todo.append(d)
     return seen
+
+
+def formula_readers(book):
+    """{(sheet, row, col): the formula cells that read it directly}."""
+    readers = {}
+    for sheet in book.sheets:
+        for (r, c), cell in sheet.cells.items():
+            if cell.kind is Kind.FORMULA:
+                for block in references(cell.formula, sheet.name):
+                    for p in block.positions():
+                        readers.setdefault((block.sheet, *p), []).append((sheet.name, r, c))
+    return readers

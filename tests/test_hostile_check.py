@@ -147,10 +147,11 @@ def test_grade_csv_never_overwrites_a_workbook_or_a_submission(tmp_path, args, w
 
 def test_gradebook_headers_are_text_whatever_the_sheet_names():
     from rnn_sheet.checking import grade as grading
+    from rnn_sheet.checking import gradebook
     marks = [grading.Mark("@SUM(1+1): h_t", True), grading.Mark("=cmd|'/C calc'!A0: y_t", False, why="empty")]
-    text = grading.csv_text([grading.Graded("a.xlsx", marks, "x", "x")])
+    text = gradebook.csv_text([grading.Graded("a.xlsx", marks, "x", "x")])
     header = text.splitlines()[0].split(",")
-    assert header[len(grading.COLUMNS):] == ["'@SUM(1+1): h_t", "'=cmd|'/C calc'!A0: y_t"]
+    assert header[len(gradebook.COLUMNS):] == ["'@SUM(1+1): h_t", "'=cmd|'/C calc'!A0: y_t"]
 
 
 def test_sizes_read_from_a_file_are_held_to_builds_limits(hello):

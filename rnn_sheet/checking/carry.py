@@ -4,6 +4,11 @@ An .xlsx formula names its cells absolutely, so the copy reads the very cells th
 reads, which hold the student's own work: once LibreOffice has recomputed the copy, the spare cell
 is the value the blank should hold given everything the student did before it.
 
+A block the student left wholly empty gets the key's formulas in its own cells in the copy (they
+stay empty in the mark): the blocks that read it are graded on what it should hold, so a Back
+block done right before its Step block is right, on every cell, where an empty range would make
+MMULT's inputs an error.
+
 The copy is made by editing the sheets' XML (a few rows each), not by loading and saving the whole
 workbook: a class of 30 would otherwise spend longer in openpyxl than in LibreOffice. The same pass
 tells, for each blank cell, what the student put there: a formula, a number, text or nothing.
@@ -46,10 +51,12 @@ def sheet_parts(z):
     return out
 
 
-def carry_copy(src, dest, spares, blanks):
+def carry_copy(src, dest, spares, blanks, keys=None):
     """Write `dest`, a copy of the .xlsx `src` with spares ({sheet: [(row, col, formula)]}) added,
     and return what each blank cell ({sheet: [(row, col)]}) holds in `src`: {(sheet, row, col):
-    "formula" | "number" | "text" | "error" | None}. NotCarried if the sheets cannot be edited."""
+    "formula" | "number" | "text" | "error" | None}. `keys` ({sheet: [[(row, col, formula)] of a
+    block]}): the blocks' key formulas, written into a block's own cells where all of them are empty.
+    NotCarried if the sheets cannot be edited."""
     held = {}
     with zipfile.ZipFile(src) as z:
         parts = sheet_parts(z)
@@ -59,8 +66,12 @@ def carry_copy(src, dest, spares, blanks):
                 raise NotCarried(f"no sheet {sheet!r}")
             xml = z.read(parts[sheet])
             held.update(_held(xml, sheet, blanks.get(sheet, ())))
-            if spares.get(sheet):
-                edited[parts[sheet]] = _with_spares(xml, spares[sheet])
+            empty = [(r, c, f) for block in (keys or {}).get(sheet, ())
+                     if all(held.get((sheet, r, c), "?") is None for r, c, _ in block) for r, c, f in block]
+            if empty:
+                xml = _with_fills(xml, empty)
+            if spares.get(sheet) or empty:
+                edited[parts[sheet]] = _with_spares(xml, spares.get(sheet, []))
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
             for info in z.infolist():
                 out.writestr(info, edited.get(info.filename) or z.read(info.filename))
@@ -87,6 +98,22 @@ def _kind(attrs, body):
     t = re.search(rb'\st="(\w+)"', attrs)
     t = t[1] if t else b"n"
     return {b"n": "number", b"e": "error"}.get(t, "text")
+
+
+def _with_fills(xml, fills):
+    """The sheet XML with the formula of each (row, col, formula) in that cell, which is empty: its
+    element (kept with its style) gets the formula, or, where the row has none, a new one is added."""
+    wanted = {a1(r, c).encode(): f for r, c, f in fills}
+    out, at, placed = [], 0, set()
+    for m in _CELL.finditer(xml):
+        if m[1] in wanted:
+            tag = re.sub(rb'\st="[^"]*"', b"", xml[m.start():m.end()].split(b">", 1)[0].rstrip(b"/"))
+            out += [xml[at:m.start()], tag, b"><f>", escape(wanted[m[1]]).encode(), b"</f></c>"]
+            at = m.end()
+            placed.add(m[1])
+    out.append(xml[at:])
+    rest = [(r, c, f) for r, c, f in fills if a1(r, c).encode() not in placed]
+    return _with_spares(b"".join(out), rest) if rest else b"".join(out)
 
 
 def _with_spares(xml, spares):

@@ -13,8 +13,6 @@ with a profile that runs no macros and updates no links (recalc.PROFILE_XCU). Th
 under names of their own: LibreOffice names what it writes after the input, and a class hands in
 many files of the same name.
 """
-import csv
-import io
 import math
 import shutil
 import subprocess
@@ -72,10 +70,10 @@ class Graded:
         out = f"{self.path}: {self.right}/{self.total} blocks right"
         wrong = [f"{m.label} ({m.why})" for m in self.blocks if not m.right]
         if wrong:
-            out += "; wrong: " + _by_step(wrong)
+            out += "; wrong: " + by_step(wrong)
         carried = [m.label for m in self.blocks if m.carried]
         if carried:
-            out += "; carried (right given the earlier mistakes): " + _by_step(carried)
+            out += "; carried (right given the earlier mistakes): " + by_step(carried)
         if self.note:
             out += f"; {self.note}"
         if self.typed:
@@ -92,7 +90,7 @@ class Graded:
                 f"(fingerprint {self.inputs}, {was}); graded on the inputs as they are")
 
 
-def _by_step(labels):
+def by_step(labels):
     """["Step 2: h_t (empty)", "Step 2: y_t", "Back 4: dy_t"] -> "Step 2: h_t (empty), y_t; Back 4: dy_t"."""
     steps = {}
     for label in labels:
@@ -236,23 +234,25 @@ def prepare(path, src, dest):
     graded = Graded(path, recorded=_text(named.get(manifest.FINGERPRINT)), inputs=fingerprint(sc),
                     note="" if keyed else "its blocks were moved: graded against the model, mistakes not carried")
     formulas, widths = keyed or ({}, {})
-    listed, spares = [], {}
+    listed, spares, keys = [], {}, {}
     for key, block in sorted(blanks.items(), key=lambda kb: (order.get(kb[1].sheet, 0), kb[1].row, kb[1].col)):
         if key not in expected or expected[key][1].shape != (block.nrows, block.ncols):
             raise InputError(f"not an rnn-sheet exercise (its blank {manifest.blank_name(*key)} is not "
                              "a block of this network)")
         caption, want = expected[key]
-        cols = []
-        for (r, c), text in zip(block.positions(), _flat(formulas.get(key), block)):
+        cols, texts = [], _flat(formulas.get(key), block)
+        for (r, c), text in zip(block.positions(), texts):
             cols.append(None if text is None else spare_col(widths[block.sheet], c))
             if text is not None:
                 spares.setdefault(block.sheet, []).append((r, cols[-1], text))
         listed.append((manifest.block_label(block.sheet, key[1], caption), block, want, cols))
+        if None not in texts:
+            keys.setdefault(block.sheet, []).append([(r, c, t) for (r, c), t in zip(block.positions(), texts)])
     positions = {}
     for _, block, _, _ in listed:
         positions.setdefault(block.sheet, []).extend(block.positions())
     try:
-        held = carry_copy(src, dest, spares, positions)
+        held = carry_copy(src, dest, spares, positions, keys)
     except NotCarried:
         graded.note = "its sheets could not be copied for grading: graded against the model, mistakes not carried"
         shutil.copyfile(src, dest)
@@ -275,6 +275,8 @@ def mark(job, recomputed, tol=TOLERANCE):
         got = [values.get((block.sheet, r, c)) for r, c in block.positions()]
         carried = [None if col is None else values.get((block.sheet, r, col))
                    for (r, _), col in zip(block.positions(), cols)]
+        if job.held and all(job.held.get((block.sheet, r, c)) is None for r, c in block.positions()):
+            got = [None] * len(got)     # left empty: the copy holds the key's formulas there (carry.py)
         graded.blocks.append(_mark_block(label, block, got, carried, list(want.flat), tol))
         answers += got
     graded.answers = tuple(map(_same, answers)) if any(v is not None for v in answers) else ()
@@ -362,37 +364,3 @@ def _text(arr):
     if arr is None or arr.size != 1 or arr.flat[0] is None:
         return None
     return str(arr.flat[0])
-
-
-# --- the gradebook ----------------------------------------------------------------------------------
-
-COLUMNS = ["file", "blocks_right", "blocks_total", "score", "typed_numbers", "wrong", "carried", "flags",
-           "notes", "reason"]
-
-
-def csv_text(results):
-    """One row per file: file, blocks_right, blocks_total, score (right / total), typed_numbers,
-    wrong (each wrong block and why), carried, flags, notes (warnings), reason (why a file could not
-    be graded), then 1 or 0 per block. Written with a BOM (cli), so that Excel reads it as UTF-8."""
-    labels = list(dict.fromkeys(m.label for r in results if isinstance(r, Graded) for m in r.blocks))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*COLUMNS, *map(_safe, labels)])        # labels hold the student's sheet names
-    for r in results:
-        if isinstance(r, Graded):
-            marks = {m.label: m.right for m in r.blocks}
-            notes = [text for text in (r.warning(), r.note) if text]
-            row = [r.path, r.right, r.total, f"{r.right / r.total:.4f}", r.typed,
-                   _by_step([f"{m.label} ({m.why})" for m in r.blocks if not m.right]),
-                   _by_step([m.label for m in r.blocks if m.carried]), "; ".join(r.flags),
-                   "; ".join(notes), "", *("" if lb not in marks else int(marks[lb]) for lb in labels)]
-        else:
-            row = [r.path, "", "", "", "", "", "", "", "", r.reason, *([""] * len(labels))]
-        w.writerow([_safe(v) if isinstance(v, str) else v for v in row])
-    return buf.getvalue()
-
-
-def _safe(text):
-    """A file or sheet name is text: one a spreadsheet would read as a formula gets a leading
-    apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
