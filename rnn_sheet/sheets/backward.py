@@ -42,7 +42,7 @@ def dby_t(L, t, k, j):
 @computed("dh_next: the gradient handed back from step t+1 (0 after the last step).",
           lambda c, t: c.B.hidden["dh_next"][t] if t < c.sc.T else c.B.dh[0] * 0, role=Role.LINK)
 def dh_in(L, t, i, j):
-    return None if t == L.T else L["dh_out", t + 1].ref(i)
+    return None if t == L.T else L[L.family.dh_out, t + 1].ref(i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + dh_next", _step("dh", "B"), heat=Heat.DIVERGING, exercise=True)
@@ -122,7 +122,7 @@ def g_DY(L, t, s, i):
 @computed("h_t, one row per time step (row 0: h_0 = 0).",
           lambda c, t: after_zero_row(c.F.h))
 def g_H(L, t, r, i):
-    return None if r == 0 else L["h", r].ref(i, 0)
+    return None if r == 0 else L[L.family.h, r].ref(i, 0)
 
 
 def gradient_tables(L):

@@ -4,31 +4,18 @@
   Step t   x_t, h(t-1); z, r; r ∘ h(t-1); n; h_t
   Back t   dn and dz through h_t, back through n to r, each gate's error before its activation, the
            contributions, and dh_next handed to step t-1
-The hooks are those rnn.py lists; the kinds the shared sheets read are h, dh_out, c_H and gen_H.
+GRUFamily (a gates.GatedFamily) holds the hooks the shared sheets call (sheets/family.py).
 """
 from ..model.cells import GRUCell
 from . import gates
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
-from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, link, param_link
+from .quantity import Heat, Quantity, after_zero_row, backward_at, computed, forward_at, link, param_link
 from .training import c_dY, c_WhyT
 
 GATES = [gates.GateSheets(g) for g in GRUCell.gates]
 Z, R, N = GATES
-labels = {}
-gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "RH": "g_RH"}
-sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
-flow_note = ("|dh_t| is the gradient at the hidden state. Where z is near 1 the GRU copies h(t-1) into h_t, "
-             "and the gradient flows back through that copy almost unchanged.")
-
-
-def detail_cells(V, H, cell):
-    return gates.detail_cells(len(GATES), V, H)
-
-
-def parameter_bands(S, L, letters):
-    gates.parameter_bands(S, L, letters, GATES)
 
 
 # --- Step t ---------------------------------------------------------------------------------------
@@ -52,21 +39,6 @@ def zh(L, t, i, j):
           exercise=True)
 def h(L, t, i, j):
     return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
-
-
-def forward_bands(S, L, t, letters, full):
-    V, H = L.V, L.H
-    S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
-        Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H))],
-        "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)",
-        detail=True)
-    Z.forward_band(S, L, t, letters, full)
-    R.forward_band(S, L, t, letters, full)
-    S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", H, row_labels=units(H))],
-           detail=True)
-    N.forward_band(S, L, t, letters, full)
-    S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
-        Part(zn, t, "(1-z)∘n", H, row_labels=units(H)), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -94,48 +66,11 @@ def dh_out(L, t, i, j):
             + gates.handed_back(L, [Z, R], t, i))
 
 
-def backward_bands(S, L, t, letters, contributions):
-    H, V, u = L.H, L.V, units(L.H)
-    S.band("From Step t: the gates, h(t-1) and r∘h(t-1)", [
-        Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-        Part(b_hprev, t, "h(t-1)", H), Part(b_rh, t, "r∘h(t-1)", H)], detail=True)
-    S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
-        Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
-    S.band("Back through n's tanh, then through Whn to r ∘ h(t-1) and r", shown(L, [
-        Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(b_Whn, t, "Whn", H, H, u, u), " ",
-        Part(d_rh, t, "d(r∘h) = Whnᵀ·da_n", H), Part(d_r, t, "dr = d(r∘h)∘h(t-1)", H)], contributions))
-    S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
-        Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
-    if contributions:
-        S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
-               detail=True)
-        for g in GATES:
-            g.contribution_band(S, L, t, letters)
-    S.band("dh_next = dh∘z + d(r∘h)∘r + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
-           "dh_next (the first step: nothing earlier receives it)", shown(L, [
-               Part(Z.b_Wh, t, "Whz", H, H, u, u), " ", Part(R.b_Wh, t, "Whr", H, H, None, u), " ",
-               Part(dh_out, t, "dh_next", H, row_labels=u)], contributions), detail=True)
-
-
 # --- Gradients ------------------------------------------------------------------------------------
 
 @computed("r_t ∘ h(t-1), one row per time step.", lambda c, t: c.F.hidden["rh"])
 def g_RH(L, t, s, i):
     return L[rh, s + 1].ref(i, 0)
-
-
-def gradient_table_parts(L, letters):
-    T, H = L.T, L.H
-    return [p for g in GATES for p in (Part(g.g_DA, None, f"da_{g.k}", T, H, steps(T), units(H)), " ")] + [
-        Part(g_RH, None, "r∘h(t-1)", T, H, steps(T), units(H)), " "]
-
-
-def gradient_bands(S, L, letters):
-    gates.gradient_bands(S, L, letters, GATES)
-
-
-def sum_over_time(L, name, i, j, tables):
-    return gates.grad_sum(L, GATES, name, i, j, tables)
 
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
@@ -192,39 +127,6 @@ C_DA = [
 ]
 
 
-def network_tables(slot):
-    return {**{f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}, "RH": ("c_RH", slot)}
-
-
-def param_groups(L, letters, quantity, t, caption):
-    return [(f"{g.gate.title} {g.k}", g.param_parts(L, letters, quantity, t, caption)) for g in GATES]
-
-
-def network_cell_bands(S, L, slot, title):
-    S.band(f"{title}: the gates, one row per time step", [
-        Z.table_part(L, Z.c_act, slot), " ", R.table_part(L, R.c_act, slot), " ",
-        Part(c_RH, slot, "r∘h(t-1)", L.T, L.H, steps(L.T), units(L.H), offset=1), " ",
-        N.table_part(L, N.c_act, slot)])
-
-
-def network_parts(L, slot):
-    return [Part(c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
-
-
-def network_back_parts(L, slot):
-    H = L.H
-    return [p for g in GATES for p in (" ", Part(g.c_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]
-
-
-def network_back_bands(S, L, slot, title):
-    T, H, labels = L.T, L.H, steps(L.T)
-    S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
-        Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(C_DA[2], slot, "da_n", T, H, labels, units(H)),
-        " ", Part(c_dRH, slot, "d(r∘h)", T, H, labels, units(H))])
-    S.band(f"{title}: the gates' errors before their σ", [
-        Part(C_DA[0], slot, "da_z", T, H, labels, units(H)), " ", Part(C_DA[1], slot, "da_r", T, H, labels, units(H))])
-
-
 @computed("r ∘ h_prev, one row per generated letter.", lambda c, t: c.generated.hidden["rh"])
 def gen_RH(L, t, g, i):
     return rh_row(L[R.gen_act], L[gen_H], g, i)
@@ -235,8 +137,84 @@ def gen_H(L, t, r, i):
     return None if r == 0 else h_row(L[Z.gen_act], L[N.gen_act], L[gen_H], r, i)
 
 
-def generate_parts(L, labels):
-    N_, H = len(labels), L.H
-    return [Z.table_part(L, Z.gen_act, None, labels), " ", R.table_part(L, R.gen_act, None, labels), " ",
-            Part(gen_RH, None, "r∘h", N_, H, labels, units(H), offset=1), " ", N.table_part(L, N.gen_act, None, labels),
-            " ", Part(gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]
+class GRUFamily(gates.GatedFamily):
+    """The reset-before GRU. The reset-after form (gru_pytorch.GRUPyTorchFamily) differs in its candidate
+    n and in the table beside n, which its class attributes name: here r∘h(t-1) (and d(r∘h) going back)."""
+    GATES = GATES
+    gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "RH": "g_RH"}
+    sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
+    flow_note = ("|dh_t| is the gradient at the hidden state. Where z is near 1 the GRU copies h(t-1) into h_t, "
+                 "and the gradient flows back through that copy almost unchanged.")
+    h, dh_out, c_H, c_dH, gen_H, C_DA = h, dh_out, c_H, c_dH, gen_H, C_DA
+    # the table beside n, with its caption: on Gradients, in a network block (forward, backward), on Generate
+    g_beside_n, c_beside_n, c_back_beside_n, gen_beside_n = (
+        (g_RH, "r∘h(t-1)"), (c_RH, "r∘h(t-1)"), (c_dRH, "d(r∘h)"), (gen_RH, "r∘h"))
+
+    def forward_bands(self, S, L, t, letters, full):
+        V, H = L.V, L.H
+        S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
+            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H))],
+            "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)",
+            detail=True)
+        Z.forward_band(S, L, t, letters, full)
+        R.forward_band(S, L, t, letters, full)
+        S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", H, row_labels=units(H))],
+               detail=True)
+        N.forward_band(S, L, t, letters, full)
+        S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
+            Part(zn, t, "(1-z)∘n", H, row_labels=units(H)), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
+
+    def backward_bands(self, S, L, t, letters, contributions):
+        H, V, u = L.H, L.V, units(L.H)
+        S.band("From Step t: the gates, h(t-1) and r∘h(t-1)", [
+            Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
+            Part(b_hprev, t, "h(t-1)", H), Part(b_rh, t, "r∘h(t-1)", H)], detail=True)
+        S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
+            Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
+        S.band("Back through n's tanh, then through Whn to r ∘ h(t-1) and r", shown(L, [
+            Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(b_Whn, t, "Whn", H, H, u, u), " ",
+            Part(d_rh, t, "d(r∘h) = Whnᵀ·da_n", H), Part(d_r, t, "dr = d(r∘h)∘h(t-1)", H)], contributions))
+        S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
+            Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
+        if contributions:
+            S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
+                   detail=True)
+            for g in GATES:
+                g.contribution_band(S, L, t, letters)
+        S.band("dh_next = dh∘z + d(r∘h)∘r + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
+               "dh_next (the first step: nothing earlier receives it)", shown(L, [
+                   Part(Z.b_Wh, t, "Whz", H, H, u, u), " ", Part(R.b_Wh, t, "Whr", H, H, None, u), " ",
+                   Part(dh_out, t, "dh_next", H, row_labels=u)], contributions), detail=True)
+
+    def gradient_table_parts(self, L, letters):
+        T, H = L.T, L.H
+        q, caption = self.g_beside_n
+        return super().gradient_table_parts(L, letters) + [Part(q, None, caption, T, H, steps(T), units(H)), " "]
+
+    def network_tables(self, slot):
+        return {**{f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}, "RH": ("c_RH", slot)}
+
+    def network_cell_bands(self, S, L, slot, title):
+        Z_, R_, N_ = self.GATES
+        q, caption = self.c_beside_n
+        S.band(f"{title}: the gates, one row per time step", [
+            Z_.table_part(L, Z_.c_act, slot), " ", R_.table_part(L, R_.c_act, slot), " ",
+            Part(q, slot, caption, L.T, L.H, steps(L.T), units(L.H), offset=1), " ", N_.table_part(L, N_.c_act, slot)])
+
+    def network_back_bands(self, S, L, slot, title):
+        T, H, labels = L.T, L.H, steps(L.T)
+        q, caption = self.c_back_beside_n
+        da_z, da_r, da_n = self.C_DA
+        S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
+            Part(self.c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(da_n, slot, "da_n", T, H, labels, units(H)),
+            " ", Part(q, slot, caption, T, H, labels, units(H))])
+        S.band(f"{title}: the gates' errors before their σ", [
+            Part(da_z, slot, "da_z", T, H, labels, units(H)), " ", Part(da_r, slot, "da_r", T, H, labels, units(H))])
+
+    def generate_parts(self, L, labels):
+        N_, H = len(labels), L.H
+        Zg, Rg, Ng = self.GATES
+        q, caption = self.gen_beside_n
+        return [Zg.table_part(L, Zg.gen_act, None, labels), " ", Rg.table_part(L, Rg.gen_act, None, labels), " ",
+                Part(q, None, caption, N_, H, labels, units(H), offset=1), " ", Ng.table_part(L, Ng.gen_act, None, labels),
+                " ", Part(self.gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]

@@ -6,7 +6,7 @@ product, so the error reaching wh_n is dwh = da_n ∘ r, and dr = da_n ∘ wh_n.
   Step t   x_t, h(t-1); z, r; the candidate: Wxn·x_t, Whn·h(t-1) + bhn, r ∘ (that), + bn, n; h_t
   Back t   dn and dz through h_t; da_n, dwh = da_n ∘ r, dr = da_n ∘ wh_n; da_z, da_r; contributions;
            dh_next = dh ∘ z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r
-The hooks are those rnn.py lists.
+GRUPyTorchFamily subclasses the gru family (gru.GRUFamily).
 """
 from dataclasses import replace
 
@@ -15,7 +15,7 @@ from . import gates, gru
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .gru import R, Z, h_row, zh
-from .layout import Part, shown, steps, units
+from .layout import Part, shown, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
 from .quantity import Heat, Quantity, after_zero_row, backward_at, computed, forward_at, link, param_link
@@ -73,18 +73,6 @@ class ResetAfter(gates.GateSheets):
 
 N = ResetAfter(GRUPyTorchCell.gates[2])
 GATES = [Z, R, N]
-labels = {}
-gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "DWH": "g_DWH"}
-sum_notes = {**Z.sum_notes, **R.sum_notes, **N.sum_notes}
-flow_note = gru.flow_note
-
-
-def detail_cells(V, H, cell):
-    return gates.detail_cells(len(GATES), V, H) + 2 * H
-
-
-def parameter_bands(S, L, letters):
-    gates.parameter_bands(S, L, letters, GATES)
 
 
 # --- Step t ---------------------------------------------------------------------------------------
@@ -104,24 +92,6 @@ def zn(L, t, i, j):
           exercise=True)
 def h(L, t, i, j):
     return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
-
-
-def forward_bands(S, L, t, letters, full):
-    V, H, u = L.V, L.H, units(L.H)
-    S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
-        Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=u)],
-        "x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
-        "h_t = (1-z)∘n + z∘h(t-1)", detail=True)
-    Z.forward_band(S, L, t, letters, full)
-    R.forward_band(S, L, t, letters, full)
-    S.band(f"Candidate: {EQUATION}", shown(L, [
-        Part(N.Wx_link, t, "Wxn", H, V, u, letters), Part(N.wx, t, "Wxn·x_t", H), " ",
-        Part(N.Wh_link, t, "Whn", H, H, None, u), Part(N.bhn_link, t, "bhn", H), Part(N.wh, t, "Whn·h(t-1)+bhn", H),
-        Part(rwh, t, "r∘(Whn·h(t-1)+bhn)", H), " ", Part(N.b_link, t, "bn", H), "→", Part(N.a, t, "sum", H),
-        Part(N.act, t, "n_t = tanh(sum)", H)], full))
-    L.name(f"n_{t}", (N.act, t))
-    S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
-        Part(zn, t, "(1-z)∘n", H, row_labels=u), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -148,57 +118,11 @@ def dh_out(L, t, i, j):
             + gates.handed_back(L, [Z, R], t, i))
 
 
-def backward_bands(S, L, t, letters, contributions):
-    H, V, u = L.H, L.V, units(L.H)
-    S.band("From Step t: the gates, h(t-1) and Whn·h(t-1) + bhn", [
-        Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-        Part(b_hprev, t, "h(t-1)", H), Part(b_wh, t, "Whn·h(t-1)+bhn", H)], detail=True)
-    S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
-        Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
-    S.band("Back through n's tanh, then through r ∘ (Whn·h(t-1) + bhn) to r and to Whn·h(t-1) + bhn", [
-        Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(dwh, t, "dwh = da_n∘r", H),
-        Part(d_r, t, "dr = da_n∘(Whn·h(t-1)+bhn)", H)])
-    S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
-        Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
-    if contributions:
-        S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
-               detail=True)
-        Z.contribution_band(S, L, t, letters)
-        R.contribution_band(S, L, t, letters)
-        S.band("Candidate: this step's gradient contributions", [
-            Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
-            Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
-            Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
-    S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
-           "dh_next (the first step: nothing earlier receives it)", shown(L, [
-               Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
-               Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_out, t, "dh_next", H, row_labels=u)], contributions),
-           detail=True)
-
-
 # --- Gradients ------------------------------------------------------------------------------------
 
 @computed("dwh_t, one row per time step.", lambda c, t: c.B.hidden["dwh"], heat=Heat.DIVERGING)
 def g_DWH(L, t, s, i):
     return L[dwh, s + 1].ref(i, 0)
-
-
-def gradient_table_parts(L, letters):
-    T, H = L.T, L.H
-    return [p for g in GATES for p in (Part(g.g_DA, None, f"da_{g.k}", T, H, steps(T), units(H)), " ")] + [
-        Part(g_DWH, None, "dwh_t", T, H, steps(T), units(H)), " "]
-
-
-def gradient_bands(S, L, letters):
-    gates.gradient_bands(S, L, letters, GATES)
-
-
-def sum_over_time(L, name, i, j, tables):
-    if name == "Whn":
-        return f"SUMPRODUCT({L[tables['DWH']].col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
-    if name == "bhn":
-        return f"SUM({L[tables['DWH']].col_range(i)})"
-    return gates.grad_sum(L, GATES, name, i, j, tables)
 
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
@@ -243,39 +167,6 @@ C_DA = [
 ]
 
 
-def network_tables(slot):
-    return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, C_DA)}, "DWH": (c_dWH, slot)}
-
-
-def param_groups(L, letters, quantity, t, caption):
-    return [(f"{g.gate.title} {g.k}", g.param_parts(L, letters, quantity, t, caption)) for g in GATES]
-
-
-def network_cell_bands(S, L, slot, title):
-    T, H = L.T, L.H
-    S.band(f"{title}: the gates, one row per time step", [
-        Z.table_part(L, Z.c_act, slot), " ", R.table_part(L, R.c_act, slot), " ",
-        Part(c_WH, slot, "Whn·h(t-1)+bhn", T, H, steps(T), units(H), offset=1), " ", N.table_part(L, N.c_act, slot)])
-
-
-def network_parts(L, slot):
-    return [Part(c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
-
-
-def network_back_parts(L, slot):
-    H = L.H
-    return [p for g in GATES for p in (" ", Part(g.c_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]
-
-
-def network_back_bands(S, L, slot, title):
-    T, H, labels = L.T, L.H, steps(L.T)
-    S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
-        Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(C_DA[2], slot, "da_n", T, H, labels, units(H)),
-        " ", Part(c_dWH, slot, "dwh = da_n∘r", T, H, labels, units(H))])
-    S.band(f"{title}: the gates' errors before their σ", [
-        Part(C_DA[0], slot, "da_z", T, H, labels, units(H)), " ", Part(C_DA[1], slot, "da_r", T, H, labels, units(H))])
-
-
 @computed("Whn · h_prev + bhn, one row per generated letter.", lambda c, t: c.generated.hidden["wh_n"])
 def gen_WH(L, t, g, i):
     return wh_row(final_weights(L), L[gen_H], g, i)
@@ -286,9 +177,68 @@ def gen_H(L, t, r, i):
     return None if r == 0 else h_row(L[Z.gen_act], L[N.gen_act], L[gen_H], r, i)
 
 
-def generate_parts(L, labels):
-    N_, H = len(labels), L.H
-    return [Z.table_part(L, Z.gen_act, None, labels), " ", R.table_part(L, R.gen_act, None, labels), " ",
-            Part(gen_WH, None, "Whn·h+bhn", N_, H, labels, units(H), offset=1), " ",
-            N.table_part(L, N.gen_act, None, labels), " ",
-            Part(gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]
+class GRUPyTorchFamily(gru.GRUFamily):
+    """The GRU family with its own candidate n and, beside n, Whn·h(t-1) + bhn (and dwh going back)."""
+    GATES = GATES
+    gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "DWH": "g_DWH"}
+    sum_notes = {**Z.sum_notes, **R.sum_notes, **N.sum_notes}
+    h, dh_out, c_H, c_dH, gen_H, C_DA = h, dh_out, c_H, c_dH, gen_H, C_DA
+    g_beside_n, c_beside_n, c_back_beside_n, gen_beside_n = (
+        (g_DWH, "dwh_t"), (c_WH, "Whn·h(t-1)+bhn"), (c_dWH, "dwh = da_n∘r"), (gen_WH, "Whn·h+bhn"))
+
+    def detail_cells(self, V, H, cell):
+        return super().detail_cells(V, H, cell) + 2 * H
+
+    def forward_bands(self, S, L, t, letters, full):
+        V, H, u = L.V, L.H, units(L.H)
+        S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
+            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=u)],
+            "x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
+            "h_t = (1-z)∘n + z∘h(t-1)", detail=True)
+        Z.forward_band(S, L, t, letters, full)
+        R.forward_band(S, L, t, letters, full)
+        S.band(f"Candidate: {EQUATION}", shown(L, [
+            Part(N.Wx_link, t, "Wxn", H, V, u, letters), Part(N.wx, t, "Wxn·x_t", H), " ",
+            Part(N.Wh_link, t, "Whn", H, H, None, u), Part(N.bhn_link, t, "bhn", H), Part(N.wh, t, "Whn·h(t-1)+bhn", H),
+            Part(rwh, t, "r∘(Whn·h(t-1)+bhn)", H), " ", Part(N.b_link, t, "bn", H), "→", Part(N.a, t, "sum", H),
+            Part(N.act, t, "n_t = tanh(sum)", H)], full))
+        L.name(f"n_{t}", (N.act, t))
+        S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
+            Part(zn, t, "(1-z)∘n", H, row_labels=u), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
+
+    def backward_bands(self, S, L, t, letters, contributions):
+        H, V, u = L.H, L.V, units(L.H)
+        S.band("From Step t: the gates, h(t-1) and Whn·h(t-1) + bhn", [
+            Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
+            Part(b_hprev, t, "h(t-1)", H), Part(b_wh, t, "Whn·h(t-1)+bhn", H)], detail=True)
+        S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
+            Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
+        S.band("Back through n's tanh, then through r ∘ (Whn·h(t-1) + bhn) to r and to Whn·h(t-1) + bhn", [
+            Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(dwh, t, "dwh = da_n∘r", H),
+            Part(d_r, t, "dr = da_n∘(Whn·h(t-1)+bhn)", H)])
+        S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
+            Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
+        if contributions:
+            S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
+                   detail=True)
+            Z.contribution_band(S, L, t, letters)
+            R.contribution_band(S, L, t, letters)
+            S.band("Candidate: this step's gradient contributions", [
+                Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
+                Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
+                Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
+        S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
+               "dh_next (the first step: nothing earlier receives it)", shown(L, [
+                   Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
+                   Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_out, t, "dh_next", H, row_labels=u)], contributions),
+               detail=True)
+
+    def sum_over_time(self, L, name, i, j, tables):
+        if name == "Whn":
+            return f"SUMPRODUCT({L[tables['DWH']].col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
+        if name == "bhn":
+            return f"SUM({L[tables['DWH']].col_range(i)})"
+        return super().sum_over_time(L, name, i, j, tables)
+
+    def network_tables(self, slot):
+        return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, C_DA)}, "DWH": (c_dWH, slot)}

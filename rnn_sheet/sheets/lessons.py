@@ -71,7 +71,7 @@ def gen_X(L, t, g, k):
 
 @computed("y = Why · h (+ by)", lambda c, t: c.generated.y)
 def gen_Y(L, t, g, k):
-    return score_row(L, L["gen_H"], final_weights(L), g, k)
+    return score_row(L, L[L.family.gen_H], final_weights(L), g, k)
 
 
 # Sampling (--temperature): softmax(y / T) and one stored draw u per row pick the letter.

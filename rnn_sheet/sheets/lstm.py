@@ -3,7 +3,7 @@
   Step t   x_t, h(t-1), c(t-1); the gates i, f, o, g; c_t = f ∘ c(t-1) + i ∘ g; h_t = o ∘ tanh(c_t)
   Back t   dc_t (through h_t and from step t+1), each gate's error after and before its activation,
            the contributions, and dh_next, dc_next handed to step t-1
-The hooks are those rnn.py lists; the kinds the shared sheets read are h, dh_out, c_H and gen_H.
+LSTMFamily (a gates.GatedFamily) holds the hooks the shared sheets call (sheets/family.py).
 """
 import numpy as np
 
@@ -19,20 +19,6 @@ from .training import c_dY, c_WhyT
 GATES = [gates.GateSheets(g, {"bf": "bf: the forget gate's bias. It starts at 1, so f = σ(1) ≈ 0.73 lets memory "
                                     "flow through c from the start. An input."}) for g in LSTMCell.gates]
 I, F, O, G = GATES
-labels = {}
-gradient_tables = {f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}
-sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
-flow_note = ("|dh_t| is the gradient at the hidden state, |dc_t| at the cell state. The cell state's path "
-             "back, dc(t-1) = f_t ∘ dc_t, is a product of forget gates: it fades far more slowly than a plain "
-             "RNN's.")
-
-
-def detail_cells(V, H, cell):
-    return gates.detail_cells(len(GATES), V, H)
-
-
-def parameter_bands(S, L, letters):
-    gates.parameter_bands(S, L, letters, GATES)
 
 
 # --- Step t ---------------------------------------------------------------------------------------
@@ -68,22 +54,6 @@ def tc(L, t, i, j):
           exercise=True)
 def h(L, t, i, j):
     return f"{L[O.act, t].ref(i)}*{L[tc, t].ref(i)}"
-
-
-def forward_bands(S, L, t, letters, full):
-    V, H = L.V, L.H
-    S.band("Inputs of the step: the letter x_t, and h(t-1) and c(t-1) from the step before", [
-        Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H)),
-        Part(c_prev, t, "c(t-1)", H)],
-        "x_t, h(t-1) → input gate i, forget gate f, output gate o, candidate g → c_t = f∘c(t-1) + i∘g "
-        "→ h_t = o∘tanh(c_t)", detail=True)
-    for g in GATES:
-        g.forward_band(S, L, t, letters, full)
-    S.band("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state", [
-        Part(fc, t, "f∘c(t-1)", H, row_labels=units(H)), "+", Part(ig, t, "i∘g", H), "=", Part(c, t, "c_t", H)])
-    S.band("h_t = o_t ∘ tanh(c_t): the new hidden state", [
-        Part(tc, t, "tanh(c_t)", H, row_labels=units(H)), "→", Part(h, t, "h_t = o∘tanh(c_t)", H)])
-    L.name(f"c_{t}", (c, t))
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -126,45 +96,7 @@ def dc_out(L, t, i, j):
     return f"{L[F.b_act, t].ref(i)}*{L[dc, t].ref(i)}"
 
 
-def backward_bands(S, L, t, letters, contributions):
-    H, V, u = L.H, L.V, units(L.H)
-    S.band("From Step t: the gates, c(t-1) and tanh(c_t)", [
-        Part(I.b_act, t, "i_t", H, row_labels=u), Part(F.b_act, t, "f_t", H), Part(O.b_act, t, "o_t", H),
-        Part(G.b_act, t, "g_t", H), " ", Part(b_cprev, t, "c(t-1)", H), Part(b_tc, t, "tanh(c_t)", H)],
-        detail=True)
-    nxt = "dc_next = 0: nothing comes back from after the last step" if t == L.T else f"dc_next from Back {t + 1}"
-    S.band("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: the error reaching the cell state", [
-        Part(dc_in, t, "dc_next", H, row_labels=u), "→", Part(dc, t, "dc_t", H)], nxt)
-    S.band("Each gate's error after its activation", [
-        Part(d_i, t, "di = dc∘g", H, row_labels=u), Part(d_f, t, "df = dc∘c(t-1)", H),
-        Part(d_o, t, "do = dh∘tanh(c)", H), Part(d_g, t, "dg = dc∘i", H)])
-    S.band("... and before it: da_k = dk∘k∘(1-k) for the σ gates, da_g = dg∘(1-g²)", [
-        Part(g.da, t, f"da_{g.k}", H, row_labels=u if g is I else None) for g in GATES])
-    if contributions:
-        S.band("x_t and h(t-1), which this step's contributions multiply", [
-            Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(b_hprev, t, "h(t-1)", H, row_labels=u)],
-            detail=True)
-        for g in GATES:
-            g.contribution_band(S, L, t, letters)
-    S.band("dh_next = Σ_k Whkᵀ · da_k and dc_next = f_t ∘ dc_t: handed back to the step before" if t > 1 else
-           "dh_next and dc_next (the first step: nothing earlier receives them)", shown(L, [
-               Part(g.b_Wh, t, g.gate.params[1], H, H, u if g is I else None, u) for g in GATES] + [
-               " ", Part(dh_out, t, "dh_next", H, row_labels=u), Part(dc_out, t, "dc_next", H)], contributions),
-           detail=True)
-
-
 # --- Gradients ------------------------------------------------------------------------------------
-
-def gradient_table_parts(L, letters):
-    return [p for g in GATES for p in (Part(g.g_DA, None, f"da_{g.k}", L.T, L.H, steps(L.T), units(L.H)), " ")]
-
-
-def gradient_bands(S, L, letters):
-    gates.gradient_bands(S, L, letters, GATES)
-
-
-def sum_over_time(L, name, i, j, tables):
-    return gates.grad_sum(L, GATES, name, i, j, tables)
 
 
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
@@ -233,38 +165,6 @@ C_DA = [
 ]
 
 
-def network_tables(slot):
-    return {f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}
-
-
-def param_groups(L, letters, quantity, t, caption):
-    return [(f"{g.gate.title} {g.k}", g.param_parts(L, letters, quantity, t, caption)) for g in GATES]
-
-
-def network_cell_bands(S, L, slot, title):
-    S.band(f"{title}: the gates, one row per time step", [
-        p for g in GATES for p in (g.table_part(L, g.c_act, slot), " ")][:-1])
-
-
-def network_parts(L, slot):
-    T, H, labels = L.T + 1, L.H, ["t=0"] + steps(L.T)
-    return [Part(c_C, slot, "c_t (row t=0: c_0 = 0)", T, H, labels, units(H)), " ",
-            Part(c_H, slot, "h_t (row t=0: h_0 = 0)", T, H, labels, units(H))]
-
-
-def network_back_parts(L, slot):
-    H = L.H
-    return [p for g in GATES for p in (" ", Part(g.c_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]
-
-
-def network_back_bands(S, L, slot, title):
-    T, H, labels = L.T, L.H, steps(L.T)
-    S.band(f"{title}: back through time (row t gets dh_next and dc_next from row t+1)", [
-        Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(c_dC, slot, "dc_t", T, H, labels, units(H))])
-    S.band(f"{title}: each gate's error before its activation", [
-        p for q in C_DA for p in (Part(q, slot, q.kind[2:], T, H, labels, units(H)), " ")][:-1])
-
-
 def _gen(L):
     return {g.k: L[g.gen_act] for g in GATES}
 
@@ -279,14 +179,6 @@ def gen_H(L, t, r, i):
     return None if r == 0 else state_rows(L[gen_C], _gen(L), r, i, "h")
 
 
-def generate_parts(L, labels):
-    N, H = len(labels), L.H
-    rows = ["g=0"] + labels
-    return [p for g in GATES for p in (g.table_part(L, g.gen_act, None, labels), " ")] + [
-        Part(gen_C, None, "c (row 0: c_0 = 0)", N + 1, H, rows, units(H)), " ",
-        Part(gen_H, None, "h (row 0: h_0 = 0)", N + 1, H, rows, units(H))]
-
-
 # --- Gradient flow --------------------------------------------------------------------------------
 
 cell_grad_norms = Quantity("cell_grad_norms", lambda c, t: np.linalg.norm(c.B.hidden["dc"], axis=1), norm_of("dc"),
@@ -294,10 +186,85 @@ cell_grad_norms = Quantity("cell_grad_norms", lambda c, t: np.linalg.norm(c.B.hi
                            scientific=True)
 
 
-def flow_parts(L):
-    L.name("cell_grad_norms", cell_grad_norms)
-    return [Part(cell_grad_norms, None, "|dc_t|", L.T)]
+class LSTMFamily(gates.GatedFamily):
+    gradient_tables = {f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}
+    sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
+    flow_note = ("|dh_t| is the gradient at the hidden state, |dc_t| at the cell state. The cell state's path "
+                 "back, dc(t-1) = f_t ∘ dc_t, is a product of forget gates: it fades far more slowly than a plain "
+                 "RNN's.")
+    GATES = GATES
+    h, dh_out, c_H, gen_H = h, dh_out, c_H, gen_H
 
+    def forward_bands(self, S, L, t, letters, full):
+        V, H = L.V, L.H
+        S.band("Inputs of the step: the letter x_t, and h(t-1) and c(t-1) from the step before", [
+            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H)),
+            Part(c_prev, t, "c(t-1)", H)],
+            "x_t, h(t-1) → input gate i, forget gate f, output gate o, candidate g → c_t = f∘c(t-1) + i∘g "
+            "→ h_t = o∘tanh(c_t)", detail=True)
+        for g in GATES:
+            g.forward_band(S, L, t, letters, full)
+        S.band("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state", [
+            Part(fc, t, "f∘c(t-1)", H, row_labels=units(H)), "+", Part(ig, t, "i∘g", H), "=", Part(c, t, "c_t", H)])
+        S.band("h_t = o_t ∘ tanh(c_t): the new hidden state", [
+            Part(tc, t, "tanh(c_t)", H, row_labels=units(H)), "→", Part(h, t, "h_t = o∘tanh(c_t)", H)])
+        L.name(f"c_{t}", (c, t))
 
-def flow_series(L):
-    return [("|dc_t|", cell_grad_norms)]
+    def backward_bands(self, S, L, t, letters, contributions):
+        H, V, u = L.H, L.V, units(L.H)
+        S.band("From Step t: the gates, c(t-1) and tanh(c_t)", [
+            Part(I.b_act, t, "i_t", H, row_labels=u), Part(F.b_act, t, "f_t", H), Part(O.b_act, t, "o_t", H),
+            Part(G.b_act, t, "g_t", H), " ", Part(b_cprev, t, "c(t-1)", H), Part(b_tc, t, "tanh(c_t)", H)],
+            detail=True)
+        nxt = "dc_next = 0: nothing comes back from after the last step" if t == L.T else f"dc_next from Back {t + 1}"
+        S.band("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: the error reaching the cell state", [
+            Part(dc_in, t, "dc_next", H, row_labels=u), "→", Part(dc, t, "dc_t", H)], nxt)
+        S.band("Each gate's error after its activation", [
+            Part(d_i, t, "di = dc∘g", H, row_labels=u), Part(d_f, t, "df = dc∘c(t-1)", H),
+            Part(d_o, t, "do = dh∘tanh(c)", H), Part(d_g, t, "dg = dc∘i", H)])
+        S.band("... and before it: da_k = dk∘k∘(1-k) for the σ gates, da_g = dg∘(1-g²)", [
+            Part(g.da, t, f"da_{g.k}", H, row_labels=u if g is I else None) for g in GATES])
+        if contributions:
+            S.band("x_t and h(t-1), which this step's contributions multiply", [
+                Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(b_hprev, t, "h(t-1)", H, row_labels=u)],
+                detail=True)
+            for g in GATES:
+                g.contribution_band(S, L, t, letters)
+        S.band("dh_next = Σ_k Whkᵀ · da_k and dc_next = f_t ∘ dc_t: handed back to the step before" if t > 1 else
+               "dh_next and dc_next (the first step: nothing earlier receives them)", shown(L, [
+                   Part(g.b_Wh, t, g.gate.params[1], H, H, u if g is I else None, u) for g in GATES] + [
+                   " ", Part(dh_out, t, "dh_next", H, row_labels=u), Part(dc_out, t, "dc_next", H)], contributions),
+               detail=True)
+
+    def network_tables(self, slot):
+        return {f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}
+
+    def network_cell_bands(self, S, L, slot, title):
+        S.band(f"{title}: the gates, one row per time step", [
+            p for g in GATES for p in (g.table_part(L, g.c_act, slot), " ")][:-1])
+
+    def network_parts(self, L, slot):
+        T, H, labels = L.T + 1, L.H, ["t=0"] + steps(L.T)
+        return [Part(c_C, slot, "c_t (row t=0: c_0 = 0)", T, H, labels, units(H)), " ",
+                Part(c_H, slot, "h_t (row t=0: h_0 = 0)", T, H, labels, units(H))]
+
+    def network_back_bands(self, S, L, slot, title):
+        T, H, labels = L.T, L.H, steps(L.T)
+        S.band(f"{title}: back through time (row t gets dh_next and dc_next from row t+1)", [
+            Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(c_dC, slot, "dc_t", T, H, labels, units(H))])
+        S.band(f"{title}: each gate's error before its activation", [
+            p for q in C_DA for p in (Part(q, slot, q.kind[2:], T, H, labels, units(H)), " ")][:-1])
+
+    def generate_parts(self, L, labels):
+        N, H = len(labels), L.H
+        rows = ["g=0"] + labels
+        return [p for g in GATES for p in (g.table_part(L, g.gen_act, None, labels), " ")] + [
+            Part(gen_C, None, "c (row 0: c_0 = 0)", N + 1, H, rows, units(H)), " ",
+            Part(gen_H, None, "h (row 0: h_0 = 0)", N + 1, H, rows, units(H))]
+
+    def flow_parts(self, L):
+        L.name("cell_grad_norms", cell_grad_norms)
+        return [Part(cell_grad_norms, None, "|dc_t|", L.T)]
+
+    def flow_series(self, L):
+        return [("|dc_t|", cell_grad_norms)]

@@ -153,7 +153,7 @@ def _fwd(attr):
 
 @computed("y_t = Why · h_t (+ by), one row per step.", _fwd("y"))
 def c_Y(L, slot, t, k):
-    return score_row(L, L["c_H", slot], weights(L, slot), t, k)
+    return score_row(L, L[L.family.c_H, slot], weights(L, slot), t, k)
 
 
 @computed("max_k y_t[k]", lambda c, s: c.record(s).fwd.y.max(axis=1))
@@ -239,7 +239,7 @@ SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
 
 def network_tables(L, slot):
     """The tables each compact sum over time reads, by role (as backward.gradient_tables)."""
-    return {"X": (c_X, slot if own_inputs(L, slot) else min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), **L.family.network_tables(slot)}
+    return {"X": (c_X, slot if own_inputs(L, slot) else min(slot, 1)), "dY": (c_dY, slot), "H": (L.family.c_H, slot), **L.family.network_tables(slot)}
 
 
 @cache

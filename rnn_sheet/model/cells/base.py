@@ -21,9 +21,9 @@ class NetworkCell:
     state = ("h",)           # what a step hands to the next one (zero before the first)
     recurrent = True         # False: h_t depends on x_t alone (the feed-forward contrast)
     activation = TANH        # of the hidden state (activations.py), as torch's `nonlinearity`
-    sheets = ""              # its sheet family, the module of rnn_sheet/sheets/ that draws its own parts
-                             # (a name, not an import: the model knows nothing of sheets); a subclass
-                             # that sets none draws with its parent's
+    sheets = ""              # its sheet family, the class that draws its own parts: "module.Class" below
+                             # rnn_sheet/sheets/ (sheets/family.py; a name, not an import: the model knows
+                             # nothing of sheets); a subclass that sets none draws with its parent's
     flow_note = ""           # the Gradient flow sheet's sentence, when the family's does not fit the cell
 
     def hidden_shapes(self, V, H):

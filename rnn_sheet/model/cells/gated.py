@@ -81,7 +81,7 @@ SIGMOID_NOTE = ("sigmoid", "σ(a) = 1 / (1 + exp(-a)), computed as (1 + tanh(a/2
 
 class LSTMCell(GatedCell):
     name = "lstm"
-    sheets = "lstm"
+    sheets = "lstm.LSTMFamily"
     summary = "long short-term memory: input, forget and output gates and a cell state"
     state = ("h", "c")
     gates = (Gate("i", "input gate", SIGMOID), Gate("f", "forget gate", SIGMOID),
@@ -140,7 +140,7 @@ class LSTMCell(GatedCell):
 
 class GRUCell(GatedCell):
     name = "gru"
-    sheets = "gru"
+    sheets = "gru.GRUFamily"
     summary = "gated recurrent unit: update and reset gates"
     gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID),
              Gate("n", "candidate", TANH, recurrent="rh"))
@@ -199,7 +199,7 @@ class GRUPyTorchCell(GRUCell):
 
     torch's r and z carry two biases each, b_i* + b_h*, which act as one: br, bz here."""
     name = "gru-pytorch"
-    sheets = "gru_pytorch"
+    sheets = "gru_pytorch.GRUPyTorchFamily"
     summary = "the GRU of torch.nn.GRU, Keras and cuDNN: the reset gate applied after Whn·h' (reset-after)"
     gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID), Gate("n", "candidate", TANH))
     biases = ("bz", "br", "bn", "bhn", "by")
