@@ -4,6 +4,7 @@ dWxh_t, the da tables): lookups go by kind, so they read this family's own a, h 
 differs is declared here: the sum without Whh·h(t-1), a hidden state that remembers nothing, and
 nothing handed back to step t-1. FeedForwardFamily subclasses the tanh family (rnn.TanhFamily).
 """
+from ..model.cells.base import pre_activation
 from . import rnn
 from .backward import b_x, gradient
 from .forward import x
@@ -17,7 +18,7 @@ from .training import c_dY, c_WhyT, c_X, table, weights
 
 @computed("a_t = Wxh · x_t + bh: no Whh · h(t-1), nothing from the step before.", lambda c, t: c.F.hidden["a"][t - 1])
 def a(L, t, i, j):
-    return f"{L[rnn.wx, t].ref(i)}+{L[rnn.bh_link, t].ref(i)}"
+    return pre_activation(L[rnn.wx, t].ref(i), L[rnn.bh_link, t].ref(i))     # Wh·h' + b is b alone
 
 
 @computed(lambda L: f"h_t = {rnn.act(L).maths('Wxh · x_t + bh')}, {rnn.act(L).range}: it depends on letter t "
@@ -45,7 +46,8 @@ dh_out = Quantity("dh_out", lambda c, t: c.B.hidden["dh_next"][t - 1], None,
 def hidden_row(L, W, X, r, i):
     """h_r = tanh(Wxh x_r + bh) for row r >= 1 of a table whose row 0 is h_0 = 0 (kept so that every
     cell's tables line up); X row r-1 holds x_r."""
-    return rnn.act(L).formula(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{W('bh').ref(i)}", True)
+    return rnn.act(L).formula(pre_activation(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})", W('bh').ref(i)),
+                              True)
 
 
 @computed("h_t = tanh(Wxh · x_t + bh), one row per step; row 0 is h_0 = 0, which nothing reads.",

@@ -8,6 +8,7 @@ Kinds, for gate k: Wxk Whk bk (inputs), wx_k wh_k a_k k (Step t), b_k d_k da_k d
 (Back t), g_DA_k (Gradients), c_K c_dA_k c_WhkT (network blocks), gen_K (Generate).
 """
 from ..model.cells.activations import SIGMOID
+from ..model.cells.base import pre_activation, recurrent_term
 from .backward import b_hprev, b_x, gradient
 from .family import SheetFamily
 from .layout import Part, shown, steps, units
@@ -92,10 +93,10 @@ class GateSheets:
         return f"MMULT({L[self.Wx_link, t].row_range(i)},{L['x', t].range()})"
 
     def _wh(self, L, t, i, j):
-        return f"MMULT({L[self.Wh_link, t].row_range(i)},{L[self.rec, t].range()})+{L[self.b_link, t].ref(i)}"
+        return recurrent_term(f"MMULT({L[self.Wh_link, t].row_range(i)},{L[self.rec, t].range()})", L[self.b_link, t].ref(i))
 
     def _a(self, L, t, i, j):
-        return f"{L[self.wx, t].ref(i)}+{L[self.wh, t].ref(i)}"
+        return pre_activation(L[self.wx, t].ref(i), L[self.wh, t].ref(i))
 
     def _act(self, L, t, i, j):
         return activation(self.gate, L[self.a, t].ref(i))
@@ -119,8 +120,8 @@ class GateSheets:
     def row(self, W, X, R, r, i):
         """The gate of unit i at table row r, from x in row r of X and h' (or r∘h') in row r of R."""
         Wx, Wh, b = (W(n) for n in self.gate.params)
-        return activation(self.gate, f"SUMPRODUCT({Wx.row_range(i)},{X.row_range(r)})"
-                                     f"+SUMPRODUCT({Wh.row_range(i)},{R.row_range(r)})+{b.ref(i)}", compound=True)
+        return activation(self.gate, pre_activation(f"SUMPRODUCT({Wx.row_range(i)},{X.row_range(r)})", recurrent_term(
+            f"SUMPRODUCT({Wh.row_range(i)},{R.row_range(r)})", b.ref(i))), compound=True)
 
     def _c_act(self, L, slot, t, i):
         R = L[L.family.c_H, slot] if self.rec == "h_prev" else L["c_RH", slot]

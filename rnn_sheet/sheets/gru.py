@@ -22,17 +22,17 @@ Z, R, N = GATES
 
 @computed("r_t ∘ h(t-1): the reset gate decides how much of the memory the candidate sees.", forward_at("rh"))
 def rh(L, t, i, j):
-    return f"{L[R.act, t].ref(i)}*{L[h_prev, t].ref(i)}"
+    return GRUCell.reset_formula(L[R.act, t].ref(i), L[h_prev, t].ref(i))
 
 
 @computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
 def zn(L, t, i, j):
-    return f"(1-{L[Z.act, t].ref(i)})*{L[N.act, t].ref(i)}"
+    return GRUCell.new_term(L[Z.act, t].ref(i), L[N.act, t].ref(i))
 
 
 @computed("z_t ∘ h(t-1): the old state kept, where z is near 1.", forward_at("zh"), exercise=True)
 def zh(L, t, i, j):
-    return f"{L[Z.act, t].ref(i)}*{L[h_prev, t].ref(i)}"
+    return GRUCell.kept_term(L[Z.act, t].ref(i), L[h_prev, t].ref(i))
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
@@ -51,9 +51,15 @@ def _after(kind, note, formula, **kw):
     return Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING, **kw)
 
 
-d_n = _after("d_n", "dn_t = dh_t ∘ (1 - z_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}*(1-{L[Z.b_act, t].ref(i)})")
-d_z = _after("d_z", "dz_t = dh_t ∘ (h(t-1) - n_t)",
-             lambda L, t, i, j: f"{L[dh, t].ref(i)}*({L[b_hprev, t].ref(i)}-{L[N.b_act, t].ref(i)})")
+def errors_through_h(n_gate):
+    """dn_t and dz_t on Back t, n_gate the family's candidate."""
+    return (_after("d_n", "dn_t = dh_t ∘ (1 - z_t)",
+                   lambda L, t, i, j: GRUCell.new_error(L[dh, t].ref(i), L[Z.b_act, t].ref(i))),
+            _after("d_z", "dz_t = dh_t ∘ (h(t-1) - n_t)", lambda L, t, i, j: GRUCell.update_error(
+                L[dh, t].ref(i), L[b_hprev, t].ref(i), L[n_gate.b_act, t].ref(i))))
+
+
+d_n, d_z = errors_through_h(N)
 d_rh = _after("drh", "d(r∘h)_t = Whnᵀ · da_n: the error reaching r_t ∘ h(t-1).",
               lambda L, t, i, j: f"SUMPRODUCT({L[b_Whn, t].col_range(i)},{L[N.da, t].range()})")
 d_r = _after("d_r", "dr_t = d(r∘h)_t ∘ h(t-1)", lambda L, t, i, j: f"{L[d_rh, t].ref(i)}*{L[b_hprev, t].ref(i)}")
@@ -62,7 +68,7 @@ d_r = _after("d_r", "dr_t = d(r∘h)_t ∘ h(t-1)", lambda L, t, i, j: f"{L[d_rh
 @computed("dh_next = dh_t ∘ z_t + d(r∘h)_t ∘ r_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
 def dh_out(L, t, i, j):
-    return (f"{L[dh, t].ref(i)}*{L[Z.b_act, t].ref(i)}+{L[d_rh, t].ref(i)}*{L[R.b_act, t].ref(i)}+"
+    return (f"{GRUCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+{L[d_rh, t].ref(i)}*{L[R.b_act, t].ref(i)}+"
             + gates.handed_back(L, [Z, R], t, i))
 
 
@@ -77,12 +83,12 @@ def g_RH(L, t, s, i):
 
 def rh_row(Rt, Ht, r, i):
     """r ∘ h' of step r+1: the reset gate's row r against the hidden table's row r (h_r, row 0: h_0)."""
-    return f"{Rt.ref(r, i)}*{Ht.ref(r, i)}"
+    return GRUCell.reset_formula(Rt.ref(r, i), Ht.ref(r, i))
 
 
 def h_row(Zt, Nt, Ht, r, i):
     """h_r = (1 - z) ∘ n + z ∘ h_(r-1) for row r >= 1 of a hidden table whose row 0 is h_0 = 0."""
-    return f"(1-{Zt.ref(r - 1, i)})*{Nt.ref(r - 1, i)}+{Zt.ref(r - 1, i)}*{Ht.ref(r - 1, i)}"
+    return GRUCell.state_formula(Zt.ref(r - 1, i), Nt.ref(r - 1, i), Ht.ref(r - 1, i))
 
 
 @computed("r_t ∘ h(t-1), one row per step.", lambda c, s: c.record(s).fwd.hidden["rh"])
@@ -103,7 +109,7 @@ def c_dH(L, slot, t, i):
     if t == L.T - 1:
         return out
     n = t + 1
-    kept = f"{L[c_dH, slot].ref(n, i)}*{L[Z.c_act, slot].ref(n, i)}"
+    kept = GRUCell.kept_back(L[c_dH, slot].ref(n, i), L[Z.c_act, slot].ref(n, i))
     reset = f"{L[c_dRH, slot].ref(n, i)}*{L[R.c_act, slot].ref(n, i)}"
     return f"{out}+{kept}+{reset}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
@@ -120,10 +126,21 @@ def network_da(g, after):
                     f"da_{g.k}, one row per step.", heat=Heat.DIVERGING)
 
 
+def network_new_error(L, s, t, i):
+    """dn in row t of a network block (the family's c_dH)."""
+    return GRUCell.new_error(L[L.family.c_dH, s].ref(t, i), L[Z.c_act, s].ref(t, i))
+
+
+def network_update_error(n_gate):
+    """dz in row t of a network block (row t of c_H is h(t-1)), n_gate the family's candidate."""
+    return lambda L, s, t, i: GRUCell.update_error(L[L.family.c_dH, s].ref(t, i), L[L.family.c_H, s].ref(t, i),
+                                                   L[n_gate.c_act, s].ref(t, i))
+
+
 C_DA = [
-    network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
+    network_da(Z, network_update_error(N)),
     network_da(R, lambda L, s, t, i: f"{L[c_dRH, s].ref(t, i)}*{L[c_H, s].ref(t, i)}"),
-    network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
+    network_da(N, network_new_error),
 ]
 
 

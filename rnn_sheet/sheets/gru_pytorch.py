@@ -11,6 +11,7 @@ GRUPyTorchFamily subclasses the gru family (gru.GRUFamily).
 from dataclasses import replace
 
 from ..model.cells import GRUPyTorchCell
+from ..model.cells.base import recurrent_term
 from . import gates, gru
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
@@ -44,7 +45,7 @@ class ResetAfter(gates.GateSheets):
                           "bn": "dbn = Σ_t da_n", "bhn": "dbhn = Σ_t dwh_t"}
 
     def _wh(self, L, t, i, j):
-        return f"MMULT({L[self.Wh_link, t].row_range(i)},{L[h_prev, t].range()})+{L[self.bhn_link, t].ref(i)}"
+        return recurrent_term(f"MMULT({L[self.Wh_link, t].row_range(i)},{L[h_prev, t].range()})", L[self.bhn_link, t].ref(i))
 
     def _a(self, L, t, i, j):
         return f"{L[self.wx, t].ref(i)}+{L[self.b_link, t].ref(i)}+{L[rwh, t].ref(i)}"
@@ -85,7 +86,7 @@ def rwh(L, t, i, j):
 
 @computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
 def zn(L, t, i, j):
-    return f"(1-{L[Z.act, t].ref(i)})*{L[N.act, t].ref(i)}"
+    return GRUPyTorchCell.new_term(L[Z.act, t].ref(i), L[N.act, t].ref(i))
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
@@ -103,9 +104,7 @@ def _after(kind, note, formula):
     return Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING)
 
 
-d_n = _after("d_n", "dn_t = dh_t ∘ (1 - z_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}*(1-{L[Z.b_act, t].ref(i)})")
-d_z = _after("d_z", "dz_t = dh_t ∘ (h(t-1) - n_t)",
-             lambda L, t, i, j: f"{L[dh, t].ref(i)}*({L[b_hprev, t].ref(i)}-{L[N.b_act, t].ref(i)})")
+d_n, d_z = gru.errors_through_h(N)
 dwh = _after("dwh", "dwh_t = da_n ∘ r_t: the error reaching Whn · h(t-1) + bhn.",
              lambda L, t, i, j: f"{L[N.da, t].ref(i)}*{L[R.b_act, t].ref(i)}")
 d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: f"{L[N.da, t].ref(i)}*{L[b_wh, t].ref(i)}")
@@ -114,7 +113,7 @@ d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: 
 @computed("dh_next = dh_t ∘ z_t + Whnᵀ · dwh_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
 def dh_out(L, t, i, j):
-    return (f"{L[dh, t].ref(i)}*{L[Z.b_act, t].ref(i)}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
+    return (f"{GRUPyTorchCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
             + gates.handed_back(L, [Z, R], t, i))
 
 
@@ -129,7 +128,7 @@ def g_DWH(L, t, s, i):
 
 def wh_row(W, Ht, r, i):
     """Whn·h' + bhn of step r+1, from the hidden table's row r (h_r, row 0: h_0)."""
-    return f"SUMPRODUCT({W('Whn').row_range(i)},{Ht.row_range(r)})+{W('bhn').ref(i)}"
+    return recurrent_term(f"SUMPRODUCT({W('Whn').row_range(i)},{Ht.row_range(r)})", W('bhn').ref(i))
 
 
 @computed("Whn · h(t-1) + bhn, one row per step.", lambda c, s: c.record(s).fwd.hidden["wh_n"])
@@ -150,7 +149,7 @@ def c_dH(L, slot, t, i):
     if t == L.T - 1:
         return out
     n = t + 1
-    kept = f"{L[c_dH, slot].ref(n, i)}*{L[Z.c_act, slot].ref(n, i)}"
+    kept = GRUPyTorchCell.kept_back(L[c_dH, slot].ref(n, i), L[Z.c_act, slot].ref(n, i))
     through_n = f"SUMPRODUCT({L[N.c_WhT, slot].row_range(i)},{L[c_dWH, slot].row_range(n)})"
     return f"{out}+{kept}+{through_n}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
@@ -161,9 +160,9 @@ def c_dWH(L, slot, t, i):
 
 
 C_DA = [
-    gru.network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
+    gru.network_da(Z, gru.network_update_error(N)),
     gru.network_da(R, lambda L, s, t, i: f"{L[C_DA[2], s].ref(t, i)}*{L[c_WH, s].ref(t, i)}"),
-    gru.network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
+    gru.network_da(N, gru.network_new_error),
 ]
 
 

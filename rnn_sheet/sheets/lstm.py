@@ -8,6 +8,7 @@ LSTMFamily (a gates.GatedFamily) holds the hooks the shared sheets call (sheets/
 import numpy as np
 
 from ..model.cells import LSTMCell
+from ..model.cells.activations import TANH
 from . import gates
 from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
@@ -31,12 +32,16 @@ def c_prev(L, t, i, j):
 
 @computed("f_t ∘ c(t-1): what the forget gate keeps of the old cell state.", forward_at("fc"), exercise=True)
 def fc(L, t, i, j):
-    return f"{L[F.act, t].ref(i)}*{L[c_prev, t].ref(i)}"
+    return _cell_terms(L, t, i)[0]
 
 
 @computed("i_t ∘ g_t: what the input gate lets in of the candidate.", forward_at("ig"), exercise=True)
 def ig(L, t, i, j):
-    return f"{L[I.act, t].ref(i)}*{L[G.act, t].ref(i)}"
+    return _cell_terms(L, t, i)[1]
+
+
+def _cell_terms(L, t, i):
+    return LSTMCell.cell_terms(L[F.act, t].ref(i), L[c_prev, t].ref(i), L[I.act, t].ref(i), L[G.act, t].ref(i))
 
 
 @computed("c_t = f_t ∘ c(t-1) + i_t ∘ g_t: the cell state, the LSTM's long-term memory.", forward_at("c"),
@@ -47,13 +52,13 @@ def c(L, t, i, j):
 
 @computed("tanh(c_t)", forward_at("tc"))
 def tc(L, t, i, j):
-    return f"TANH({L[c, t].ref(i)})"
+    return TANH.formula(L[c, t].ref(i))
 
 
 @computed("h_t = o_t ∘ tanh(c_t): the output gate decides what of the memory the step shows.", forward_at("h"),
           exercise=True)
 def h(L, t, i, j):
-    return f"{L[O.act, t].ref(i)}*{L[tc, t].ref(i)}"
+    return LSTMCell.hidden_formula(L[O.act, t].ref(i), L[tc, t].ref(i))
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -72,18 +77,24 @@ def dc_in(L, t, i, j):
 @computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: through h_t, and from step t+1.", backward_at("dc"),
           heat=Heat.DIVERGING, exercise=True)
 def dc(L, t, i, j):
-    tc = L[b_tc, t].ref(i)
-    return f"{L[dh, t].ref(i)}*{L[O.b_act, t].ref(i)}*(1-{tc}*{tc})+{L[dc_in, t].ref(i)}"
+    return LSTMCell.cell_error(L[dh, t].ref(i), L[O.b_act, t].ref(i), L[b_tc, t].ref(i), L[dc_in, t].ref(i))
 
 
 def _after(note, formula):
     return lambda kind: Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING)
 
 
-d_i = _after("di_t = dc_t ∘ g_t", lambda L, t, i, j: f"{L[dc, t].ref(i)}*{L[G.b_act, t].ref(i)}")("d_i")
-d_f = _after("df_t = dc_t ∘ c(t-1)", lambda L, t, i, j: f"{L[dc, t].ref(i)}*{L[b_cprev, t].ref(i)}")("d_f")
-d_o = _after("do_t = dh_t ∘ tanh(c_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}*{L[b_tc, t].ref(i)}")("d_o")
-d_g = _after("dg_t = dc_t ∘ i_t", lambda L, t, i, j: f"{L[dc, t].ref(i)}*{L[I.b_act, t].ref(i)}")("d_g")
+def _gate_error(k):
+    def formula(L, t, i, j):
+        return LSTMCell.gate_errors(L[dh, t].ref(i), L[dc, t].ref(i), L[b_tc, t].ref(i), L[b_cprev, t].ref(i),
+                                    L[I.b_act, t].ref(i), L[G.b_act, t].ref(i))[k]
+    return formula
+
+
+d_i = _after("di_t = dc_t ∘ g_t", _gate_error("i"))("d_i")
+d_f = _after("df_t = dc_t ∘ c(t-1)", _gate_error("f"))("d_f")
+d_o = _after("do_t = dh_t ∘ tanh(c_t)", _gate_error("o"))("d_o")
+d_g = _after("dg_t = dc_t ∘ i_t", _gate_error("g"))("d_g")
 
 
 @computed("dh_next = Σ_k Whkᵀ · da_k (k = i, f, o, g): handed back to step t-1.", backward_at("dh_next"))
@@ -93,7 +104,7 @@ def dh_out(L, t, i, j):
 
 @computed("dc_next = f_t ∘ dc_t: handed back to step t-1 through the forget gate.", backward_at("dc_next"))
 def dc_out(L, t, i, j):
-    return f"{L[F.b_act, t].ref(i)}*{L[dc, t].ref(i)}"
+    return LSTMCell.cell_carry(L[F.b_act, t].ref(i), L[dc, t].ref(i))
 
 
 # --- Gradients ------------------------------------------------------------------------------------
@@ -106,8 +117,8 @@ def state_rows(C, tables, r, i, which):
     gate tables (tables[k]) have one row per step."""
     i_, f, o, g = (tables[k] for k in "ifog")
     if which == "c":
-        return f"{f.ref(r - 1, i)}*{C.ref(r - 1, i)}+{i_.ref(r - 1, i)}*{g.ref(r - 1, i)}"
-    return f"{o.ref(r - 1, i)}*TANH({C.ref(r, i)})"
+        return "+".join(LSTMCell.cell_terms(f.ref(r - 1, i), C.ref(r - 1, i), i_.ref(r - 1, i), g.ref(r - 1, i)))
+    return LSTMCell.hidden_formula(o.ref(r - 1, i), TANH.formula(C.ref(r, i)))
 
 
 def _network(L, slot):
@@ -137,9 +148,8 @@ def c_dH(L, slot, t, i):
           heat=Heat.DIVERGING)
 def c_dC(L, slot, t, i):
     dH, C, O_, F_ = L[c_dH, slot], L[c_C, slot], L[O.c_act, slot], L[F.c_act, slot]
-    tc = f"TANH({C.ref(t + 1, i)})"
-    out = f"{dH.ref(t, i)}*{O_.ref(t, i)}*(1-{tc}*{tc})"
-    return out if t == L.T - 1 else out + f"+{L[c_dC, slot].ref(t + 1, i)}*{F_.ref(t + 1, i)}"
+    carried = None if t == L.T - 1 else LSTMCell.cell_carry(F_.ref(t + 1, i), L[c_dC, slot].ref(t + 1, i))
+    return LSTMCell.cell_error(dH.ref(t, i), O_.ref(t, i), TANH.formula(C.ref(t + 1, i)), carried)
 
 
 def _network_da(k, after):
@@ -153,16 +163,16 @@ def _network_da(k, after):
                     f"da_{k}, one row per step.", heat=Heat.DIVERGING)
 
 
-def _ref(q, dt=0):
-    return lambda L, slot, t, i: L[q, slot].ref(t + dt, i)
+def _network_gate_error(k):
+    """Gate k's error after its activation in row t of a network block (row t of c_C is c(t-1))."""
+    def after(L, s, t, i):
+        C = L[c_C, s]
+        return LSTMCell.gate_errors(L[c_dH, s].ref(t, i), L[c_dC, s].ref(t, i), TANH.formula(C.ref(t + 1, i)),
+                                    C.ref(t, i), L[I.c_act, s].ref(t, i), L[G.c_act, s].ref(t, i))[k]
+    return after
 
 
-C_DA = [
-    _network_da("i", lambda L, s, t, i: f"{_ref(c_dC)(L, s, t, i)}*{_ref(G.c_act)(L, s, t, i)}"),
-    _network_da("f", lambda L, s, t, i: f"{_ref(c_dC)(L, s, t, i)}*{_ref(c_C)(L, s, t, i)}"),
-    _network_da("o", lambda L, s, t, i: f"{_ref(c_dH)(L, s, t, i)}*TANH({_ref(c_C, 1)(L, s, t, i)})"),
-    _network_da("g", lambda L, s, t, i: f"{_ref(c_dC)(L, s, t, i)}*{_ref(I.c_act)(L, s, t, i)}"),
-]
+C_DA = [_network_da(k, _network_gate_error(k)) for k in "ifog"]
 
 
 def _gen(L):

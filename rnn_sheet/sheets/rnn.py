@@ -5,6 +5,7 @@ sheet that shows them; then TanhFamily, the hooks the shared sheets call (sheets
 """
 import math
 
+from ..model.cells.base import pre_activation, recurrent_term
 from .backward import b_h, b_hprev, b_x, dh, gradient
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
@@ -49,13 +50,13 @@ def wx(L, t, i, j):
 def wh(L, t, i, j):
     w, hp, b = L[Whh_link, t], L[h_prev, t], L[bh_link, t]
     if scalar(L):
-        return f"{w.ref()}*{hp.ref(i)}+{b.ref()}"
-    return f"MMULT({w.row_range(i)},{hp.range()})+{b.ref(i)}"
+        return recurrent_term(f"{w.ref()}*{hp.ref(i)}", b.ref())
+    return recurrent_term(f"MMULT({w.row_range(i)},{hp.range()})", b.ref(i))
 
 
 @computed("a_t = Wxh · x_t + Whh · h(t-1) + bias", forward_at("a"))
 def a(L, t, i, j):
-    return f"{L[wx, t].ref(i)}+{L[wh, t].ref(i)}"
+    return pre_activation(L[wx, t].ref(i), L[wh, t].ref(i))
 
 
 def act(L):
@@ -119,10 +120,10 @@ def hidden_row(L, H, X, W, r, i):
     """h_r = tanh(Wxh x_r + Whh h_(r-1) + bh) for row r >= 1 of a table whose row 0 is h_0 = 0;
     W(name) gives the weight blocks, X row r-1 holds x_r."""
     if scalar(L):
-        rec = f"{W('Whh').ref()}*{H.ref(r - 1, i)}+{W('bh').ref()}"
+        rec = recurrent_term(f"{W('Whh').ref()}*{H.ref(r - 1, i)}", W('bh').ref())
     else:
-        rec = f"SUMPRODUCT({W('Whh').row_range(i)},{H.row_range(r - 1)})+{W('bh').ref(i)}"
-    return act(L).formula(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})+{rec}", compound=True)
+        rec = recurrent_term(f"SUMPRODUCT({W('Whh').row_range(i)},{H.row_range(r - 1)})", W('bh').ref(i))
+    return act(L).formula(pre_activation(f"SUMPRODUCT({W('Wxh').row_range(i)},{X.row_range(r - 1)})", rec), compound=True)
 
 
 @computed(lambda L: f"h_t = {act(L).maths('Wxh · x_t + Whh · h(t-1) + bias')}, one row per step; row 0 is "

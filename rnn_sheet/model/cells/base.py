@@ -2,6 +2,9 @@
 one step back, and its equations in plain maths. The output layer, y = Why·h (+ by), is shared.
 
 A cell's step works on one time step, as min-char-rnn's loop body does; the engine runs the loop.
+Its recurrences are also written here once as formula text in row form (pre_activation below, the
+gated cells' cell_terms, state_formula, ...): the Step and Back sheets, the network blocks and
+Generate all write them with these, each giving its own references.
 """
 import numpy as np
 
@@ -12,6 +15,17 @@ from .activations import TANH
 def outer(a, b):
     """a · bᵀ. Unlike np.outer, a product with 0 is +0 (never -0), as a spreadsheet shows it."""
     return np.einsum("i,j->ij", a, b)
+
+
+def pre_activation(wx, wh):
+    """a = Wx·x + (Wh·h' + b), in row form: wx, wh references or expressions (a Step sheet's cells, a
+    network block's or Generate's SUMPRODUCTs). The tanh cells and every gate sum alike."""
+    return f"{wx}+{wh}"
+
+
+def recurrent_term(product, b):
+    """Wh·h' + b, in row form: the product as a reference or an expression."""
+    return f"{product}+{b}"
 
 
 class NetworkCell:
