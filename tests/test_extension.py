@@ -72,7 +72,7 @@ def test_a_sheet_family_is_a_class_its_subclasses_inherit():
 
     class NoState(family.SheetFamily):
         h = rnn.h
-    with pytest.raises(NotImplementedError, match="NoState has no dh_out, c_H, gen_H"):
+    with pytest.raises(NotImplementedError, match="NoState has no dh_next, net_H, gen_H"):
         NoState()
     ff = feedforward.FeedForwardFamily()
-    assert ff.flow_series(None) == [] and ff.c_H is feedforward.c_H and ff.gradient_tables is rnn.TanhFamily.gradient_tables
+    assert ff.flow_series(None) == [] and ff.net_H is feedforward.net_H and ff.gradient_tables is rnn.TanhFamily.gradient_tables

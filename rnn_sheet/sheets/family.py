@@ -13,8 +13,8 @@ subclass inherits the rest from its parent. A cell names its family by the cell 
 ("module.Class" below rnn_sheet/sheets/: the model imports nothing of the sheets), which a subclass of
 the cell inherits: the IRNN's relu cell draws with the tanh family whole.
 
-The quantities the shared sheets read are the family's attributes: h (Step t), dh_out (Back t: what
-it hands to step t-1), c_H (network blocks) and gen_H (Generate).
+The quantities the shared sheets read are the family's attributes: h (Step t), dh_next (Back t: what
+it hands to step t-1), net_H (network blocks) and gen_H (Generate).
 """
 import importlib
 
@@ -32,10 +32,10 @@ class SheetFamily:
     sum_notes: dict[str, str] = {}         # parameter -> the plain maths of its sum over time
     flow_note: str = ""                    # the Gradient flow sheet's sentence
     h: Quantity                            # h_t on Step t
-    dh_out: Quantity                       # on Back t: what it hands to step t-1 (dh_next)
-    c_H: Quantity                          # h_t, one row per step, in a network block (row 0: h_0)
+    dh_next: Quantity                       # on Back t: what it hands to step t-1 (dh_next)
+    net_H: Quantity                          # h_t, one row per step, in a network block (row 0: h_0)
     gen_H: Quantity                        # h, one row per generated letter, on Generate (row 0: h_0)
-    QUANTITIES = ("h", "dh_out", "c_H", "gen_H")
+    QUANTITIES = ("h", "dh_next", "net_H", "gen_H")
 
     def __init__(self):
         missing = [q for q in self.QUANTITIES if not isinstance(getattr(self, q, None), Quantity)]
@@ -93,7 +93,7 @@ class SheetFamily:
 
     def network_parts(self, L, slot: int) -> list:
         """[Part]: a network block's hidden-state table."""
-        return [Part(self.c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
+        return [Part(self.net_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
 
     def network_back_parts(self, L, slot: int) -> list:
         """[Part]: weight copies beside a network block's backward tables: none."""

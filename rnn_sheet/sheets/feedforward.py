@@ -1,6 +1,6 @@
 """The feed-forward contrast's sheets (model/cells/feedforward.py): h_t = tanh(Wxh·x_t + bh), with no
 recurrent term. Where its formulas are the tanh RNN's, the quantities are rnn.py's (Wxh·x_t, da_t,
-dWxh_t, the da tables): lookups go by kind, so they read this family's own a, h and c_H. What
+dWxh_t, the da tables): lookups go by kind, so they read this family's own a, h and net_H. What
 differs is declared here: the sum without Whh·h(t-1), a hidden state that remembers nothing, and
 nothing handed back to step t-1. FeedForwardFamily subclasses the tanh family (rnn.TanhFamily).
 """
@@ -11,7 +11,7 @@ from .forward import x
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X
 from .quantity import Heat, Quantity, Role, after_zero_row, computed
-from .training import c_dY, c_WhyT, c_X, table, weights
+from .training import net_dY, net_WhyT, net_X, table, weights
 
 
 # --- Step t ---------------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ def dbh_t(L, t, i, j):
     return L[rnn.da, t].ref(i)
 
 
-dh_out = Quantity("dh_out", lambda c, t: c.B.hidden["dh_next"][t - 1], None,
+dh_next = Quantity("dh_next", lambda c, t: c.B.hidden["dh_next"][t - 1], None,
                   "dh_next = 0: without recurrent weights nothing goes back to step t-1.", role=Role.CONSTANT)
 
 
@@ -52,14 +52,14 @@ def hidden_row(L, W, X, r, i):
 
 @computed("h_t = tanh(Wxh · x_t + bh), one row per step; row 0 is h_0 = 0, which nothing reads.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
-    return None if r == 0 else hidden_row(L, weights(L, slot), table(L, c_X, slot), r, i)
+def net_H(L, slot, r, i):
+    return None if r == 0 else hidden_row(L, weights(L, slot), table(L, net_X, slot), r, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t: nothing comes back from the step after.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    return f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    return f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
 
 
 @computed("h = tanh(Wxh · x + bh); row 0 is h_0 = 0, which nothing reads.", lambda c, t: after_zero_row(c.generated.h))
@@ -76,7 +76,7 @@ class FeedForwardFamily(rnn.TanhFamily):
     sum_notes = {"Wxh": "dWxh = Σ_t da_t · x_tᵀ", "bh": "dbh = Σ_t da_t"}
     flow_note = ("|dh_t| is the gradient at the hidden state. A feed-forward network hands nothing back from "
                  "one step to the one before: each step's |dh_t| is its own output error only.")
-    h, dh_out, c_H, c_dH, gen_H = h, dh_out, c_H, c_dH, gen_H
+    h, dh_next, net_H, net_dH, gen_H = h, dh_next, net_H, net_dH, gen_H
 
     def network_back_parts(self, L, slot):
         return []        # no Whhᵀ
@@ -109,7 +109,7 @@ class FeedForwardFamily(rnn.TanhFamily):
                 Part(rnn.dWxh_t, t, "dWxh_t = da_t · x_tᵀ", H, V, units(H), letters), " ",
                 Part(b_x, t, "x_t", V, row_labels=letters), " ", Part(dbh_t, t, "dbh_t = da_t", H)], detail=True)
         S.band("Nothing is handed back to step t-1: there are no recurrent weights", [
-            Part(dh_out, t, "dh_next = 0", H, row_labels=units(H))], detail=True)
+            Part(dh_next, t, "dh_next = 0", H, row_labels=units(H))], detail=True)
 
     def gradient_bands(self, S, L, letters):
         H, V = L.H, L.V
@@ -130,6 +130,6 @@ class FeedForwardFamily(rnn.TanhFamily):
     def network_back_bands(self, S, L, slot, title):
         T, H, labels = L.T, L.H, steps(L.T)
         S.band(f"{title}: back to each step's hidden layer (nothing passes between steps)", [
-            Part(c_dH, slot, "dh_t = Whyᵀ·dy_t", T, H, labels, units(H)), " ",
-            Part(rnn.c_dA, slot, "da_t = (1-h_t²)·dh_t", T, H, labels, units(H))])
+            Part(net_dH, slot, "dh_t = Whyᵀ·dy_t", T, H, labels, units(H)), " ",
+            Part(rnn.net_dA, slot, "da_t = (1-h_t²)·dh_t", T, H, labels, units(H))])
 

@@ -5,7 +5,7 @@ Training, Generate) and its share of the sums over time are the same in both. Wh
 error after its activation (d_k) and the cell state, is the family's (lstm.py, gru.py).
 
 Kinds, for gate k: Wxk Whk bk (inputs), wx_k wh_k a_k k (Step t), b_k d_k da_k dWxk_t dWhk_t dbk_t
-(Back t), g_DA_k (Gradients), c_K c_dA_k c_WhkT (network blocks), gen_K (Generate).
+(Back t), g_DA_k (Gradients), net_K net_dA_k net_WhkT (network blocks), gen_K (Generate).
 """
 from ..model.cells.activations import SIGMOID
 from ..model.cells.base import pre_activation, recurrent_term
@@ -78,9 +78,9 @@ class GateSheets:
         # Gradients, network blocks, Generate
         self.g_DA = Quantity(f"g_DA_{k}", lambda c, t: c.B.hidden[f"da_{k}"], self._g_DA,
                              f"da_{k}, one row per time step.", heat=Heat.DIVERGING)
-        self.c_act = Quantity(f"c_{K}", lambda c, s: c.record(s).fwd.hidden[k], self._c_act,
+        self.net_act = Quantity(f"net_{K}", lambda c, s: c.record(s).fwd.hidden[k], self._net_act,
                               f"{self.equation}, one row per step.")
-        self.c_WhT = Quantity(f"c_{Wh}T", lambda c, s: c.record(s).params[Wh].T, self._c_WhT, f"{Wh}ᵀ",
+        self.net_WhT = Quantity(f"net_{Wh}T", lambda c, s: c.record(s).params[Wh].T, self._net_WhT, f"{Wh}ᵀ",
                               role=Role.LINK, heat=Heat.DIVERGING)
         self.gen_act = Quantity(f"gen_{K}", lambda c, t: c.generated.hidden[k], self._gen_act,
                                 f"{self.equation}, one row per generated letter.")
@@ -123,11 +123,11 @@ class GateSheets:
         return activation(self.gate, pre_activation(f"SUMPRODUCT({Wx.row_range(i)},{X.row_range(r)})", recurrent_term(
             f"SUMPRODUCT({Wh.row_range(i)},{R.row_range(r)})", b.ref(i))), compound=True)
 
-    def _c_act(self, L, slot, t, i):
-        R = L[L.family.c_H, slot] if self.rec == "h_prev" else L["c_RH", slot]
-        return self.row(weights(L, slot), table(L, "c_X", slot), R, t, i)
+    def _net_act(self, L, slot, t, i):
+        R = L[L.family.net_H, slot] if self.rec == "h_prev" else L["net_RH", slot]
+        return self.row(weights(L, slot), table(L, "net_X", slot), R, t, i)
 
-    def _c_WhT(self, L, slot, i, j):
+    def _net_WhT(self, L, slot, i, j):
         return weights(L, slot)(self.gate.params[1]).ref(j, i)
 
     def _gen_act(self, L, t, g, i):
@@ -177,7 +177,7 @@ def handed_back(L, gate_sheets, t, i):
 
 def network_handed_back(L, gate_sheets, slot, t, i):
     """The same in a network block: row i of each Whkᵀ copy against row t of the dA_k table."""
-    return "+".join(f"SUMPRODUCT({L[G.c_WhT, slot].row_range(i)},{L[f'c_dA_{G.k}', slot].row_range(t)})"
+    return "+".join(f"SUMPRODUCT({L[G.net_WhT, slot].row_range(i)},{L[f'net_dA_{G.k}', slot].row_range(t)})"
                     for G in gate_sheets)
 
 
@@ -222,4 +222,4 @@ class GatedFamily(SheetFamily):
     def network_back_parts(self, L, slot):
         H = L.H
         return [p for g in self.GATES
-                for p in (" ", Part(g.c_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]
+                for p in (" ", Part(g.net_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]

@@ -12,7 +12,7 @@ from .backward import b_hprev, b_x, dh
 from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .quantity import Heat, Quantity, after_zero_row, backward_at, computed, forward_at, link, param_link
-from .training import c_dY, c_WhyT
+from .training import net_dY, net_WhyT
 
 GATES = [gates.GateSheets(g) for g in GRUCell.gates]
 Z, R, N = GATES
@@ -67,7 +67,7 @@ d_r = _after("d_r", "dr_t = d(r∘h)_t ∘ h(t-1)", lambda L, t, i, j: f"{L[d_rh
 
 @computed("dh_next = dh_t ∘ z_t + d(r∘h)_t ∘ r_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
-def dh_out(L, t, i, j):
+def dh_next(L, t, i, j):
     return (f"{GRUCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+{L[d_rh, t].ref(i)}*{L[R.b_act, t].ref(i)}+"
             + gates.handed_back(L, [Z, R], t, i))
 
@@ -92,54 +92,54 @@ def h_row(Zt, Nt, Ht, r, i):
 
 
 @computed("r_t ∘ h(t-1), one row per step.", lambda c, s: c.record(s).fwd.hidden["rh"])
-def c_RH(L, slot, t, i):
-    return rh_row(L[R.c_act, slot], L[c_H, slot], t, i)
+def net_RH(L, slot, t, i):
+    return rh_row(L[R.net_act, slot], L[net_H, slot], t, i)
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1), one row per step; row 0 is h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
-    return None if r == 0 else h_row(L[Z.c_act, slot], L[N.c_act, slot], L[c_H, slot], r, i)
+def net_H(L, slot, r, i):
+    return None if r == 0 else h_row(L[Z.net_act, slot], L[N.net_act, slot], L[net_H, slot], r, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + dh_next (from row t+1), from the last step up.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    out = f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    out = f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
     if t == L.T - 1:
         return out
     n = t + 1
-    kept = GRUCell.kept_back(L[c_dH, slot].ref(n, i), L[Z.c_act, slot].ref(n, i))
-    reset = f"{L[c_dRH, slot].ref(n, i)}*{L[R.c_act, slot].ref(n, i)}"
+    kept = GRUCell.kept_back(L[net_dH, slot].ref(n, i), L[Z.net_act, slot].ref(n, i))
+    reset = f"{L[net_dRH, slot].ref(n, i)}*{L[R.net_act, slot].ref(n, i)}"
     return f"{out}+{kept}+{reset}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
 
 @computed("d(r∘h)_t = Whnᵀ · da_n", lambda c, s: c.record(s).bwd.hidden["drh"], heat=Heat.DIVERGING)
-def c_dRH(L, slot, t, i):
-    return f"SUMPRODUCT({L[N.c_WhT, slot].row_range(i)},{L['c_dA_n', slot].row_range(t)})"
+def net_dRH(L, slot, t, i):
+    return f"SUMPRODUCT({L[N.net_WhT, slot].row_range(i)},{L['net_dA_n', slot].row_range(t)})"
 
 
 def network_da(g, after):
     def formula(L, slot, t, i):
-        return gates.slope(g.gate, after(L, slot, t, i), L[g.c_act, slot].ref(t, i))
-    return Quantity(f"c_dA_{g.k}", lambda c, s: c.record(s).bwd.hidden[f"da_{g.k}"], formula,
+        return gates.slope(g.gate, after(L, slot, t, i), L[g.net_act, slot].ref(t, i))
+    return Quantity(f"net_dA_{g.k}", lambda c, s: c.record(s).bwd.hidden[f"da_{g.k}"], formula,
                     f"da_{g.k}, one row per step.", heat=Heat.DIVERGING)
 
 
 def network_new_error(L, s, t, i):
-    """dn in row t of a network block (the family's c_dH)."""
-    return GRUCell.new_error(L[L.family.c_dH, s].ref(t, i), L[Z.c_act, s].ref(t, i))
+    """dn in row t of a network block (the family's net_dH)."""
+    return GRUCell.new_error(L[L.family.net_dH, s].ref(t, i), L[Z.net_act, s].ref(t, i))
 
 
 def network_update_error(n_gate):
-    """dz in row t of a network block (row t of c_H is h(t-1)), n_gate the family's candidate."""
-    return lambda L, s, t, i: GRUCell.update_error(L[L.family.c_dH, s].ref(t, i), L[L.family.c_H, s].ref(t, i),
-                                                   L[n_gate.c_act, s].ref(t, i))
+    """dz in row t of a network block (row t of net_H is h(t-1)), n_gate the family's candidate."""
+    return lambda L, s, t, i: GRUCell.update_error(L[L.family.net_dH, s].ref(t, i), L[L.family.net_H, s].ref(t, i),
+                                                   L[n_gate.net_act, s].ref(t, i))
 
 
-C_DA = [
+NET_DA = [
     network_da(Z, network_update_error(N)),
-    network_da(R, lambda L, s, t, i: f"{L[c_dRH, s].ref(t, i)}*{L[c_H, s].ref(t, i)}"),
+    network_da(R, lambda L, s, t, i: f"{L[net_dRH, s].ref(t, i)}*{L[net_H, s].ref(t, i)}"),
     network_da(N, network_new_error),
 ]
 
@@ -162,10 +162,10 @@ class GRUFamily(gates.GatedFamily):
     sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
     flow_note = ("|dh_t| is the gradient at the hidden state. Where z is near 1 the GRU copies h(t-1) into h_t, "
                  "and the gradient flows back through that copy almost unchanged.")
-    h, dh_out, c_H, c_dH, gen_H, C_DA = h, dh_out, c_H, c_dH, gen_H, C_DA
+    h, dh_next, net_H, net_dH, gen_H, NET_DA = h, dh_next, net_H, net_dH, gen_H, NET_DA
     # the table beside n, with its caption: on Gradients, in a network block (forward, backward), on Generate
-    g_beside_n, c_beside_n, c_back_beside_n, gen_beside_n = (
-        (g_RH, "r∘h(t-1)"), (c_RH, "r∘h(t-1)"), (c_dRH, "d(r∘h)"), (gen_RH, "r∘h"))
+    g_beside_n, net_beside_n, net_back_beside_n, gen_beside_n = (
+        (g_RH, "r∘h(t-1)"), (net_RH, "r∘h(t-1)"), (net_dRH, "d(r∘h)"), (gen_RH, "r∘h"))
 
     def forward_bands(self, S, L, t, letters, full):
         V, H = L.V, L.H
@@ -201,7 +201,7 @@ class GRUFamily(gates.GatedFamily):
         S.band("dh_next = dh∘z + d(r∘h)∘r + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
                "dh_next (the first step: nothing earlier receives it)", shown(L, [
                    Part(Z.b_Wh, t, "Whz", H, H, u, u), " ", Part(R.b_Wh, t, "Whr", H, H, None, u), " ",
-                   Part(dh_out, t, "dh_next", H, row_labels=u)], contributions), detail=True)
+                   Part(dh_next, t, "dh_next", H, row_labels=u)], contributions), detail=True)
 
     def gradient_table_parts(self, L, letters):
         T, H = L.T, L.H
@@ -209,21 +209,21 @@ class GRUFamily(gates.GatedFamily):
         return super().gradient_table_parts(L, letters) + [Part(q, None, caption, T, H, steps(T), units(H)), " "]
 
     def network_tables(self, slot):
-        return {**{f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}, "RH": ("c_RH", slot)}
+        return {**{f"dA_{g.k}": (f"net_dA_{g.k}", slot) for g in GATES}, "RH": ("net_RH", slot)}
 
     def network_cell_bands(self, S, L, slot, title):
         Z_, R_, N_ = self.GATES
-        q, caption = self.c_beside_n
+        q, caption = self.net_beside_n
         S.band(f"{title}: the gates, one row per time step", [
-            Z_.table_part(L, Z_.c_act, slot), " ", R_.table_part(L, R_.c_act, slot), " ",
-            Part(q, slot, caption, L.T, L.H, steps(L.T), units(L.H), offset=1), " ", N_.table_part(L, N_.c_act, slot)])
+            Z_.table_part(L, Z_.net_act, slot), " ", R_.table_part(L, R_.net_act, slot), " ",
+            Part(q, slot, caption, L.T, L.H, steps(L.T), units(L.H), offset=1), " ", N_.table_part(L, N_.net_act, slot)])
 
     def network_back_bands(self, S, L, slot, title):
         T, H, labels = L.T, L.H, steps(L.T)
-        q, caption = self.c_back_beside_n
-        da_z, da_r, da_n = self.C_DA
+        q, caption = self.net_back_beside_n
+        da_z, da_r, da_n = self.NET_DA
         S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
-            Part(self.c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(da_n, slot, "da_n", T, H, labels, units(H)),
+            Part(self.net_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(da_n, slot, "da_n", T, H, labels, units(H)),
             " ", Part(q, slot, caption, T, H, labels, units(H))])
         S.band(f"{title}: the gates' errors before their σ", [
             Part(da_z, slot, "da_z", T, H, labels, units(H)), " ", Part(da_r, slot, "da_r", T, H, labels, units(H))])

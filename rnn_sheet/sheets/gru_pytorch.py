@@ -20,7 +20,7 @@ from .layout import Part, shown, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
 from .quantity import Heat, Quantity, after_zero_row, backward_at, computed, forward_at, link, param_link
-from .training import c_dY, c_WhyT, table, weights
+from .training import net_dY, net_WhyT, table, weights
 
 EQUATION = "n_t = tanh(Wxn · x_t + bn + r_t ∘ (Whn · h(t-1) + bhn))"
 
@@ -37,7 +37,7 @@ class ResetAfter(gates.GateSheets):
         self.wh = replace(self.wh, note="Whn · h(t-1) + bhn: what the reset gate then scales")
         self.a = replace(self.a, note="a_n = Wxn · x_t + bn + r_t ∘ (Whn · h(t-1) + bhn)")
         self.act = replace(self.act, note=f"{EQUATION}: the candidate (reset-after, as torch.nn.GRU).")
-        self.c_act = replace(self.c_act, note=f"{EQUATION}, one row per step.")
+        self.net_act = replace(self.net_act, note=f"{EQUATION}, one row per step.")
         self.gen_act = replace(self.gen_act, note=f"{EQUATION}, one row per generated letter.")
         self.dbhn_t = Quantity("dbhn_t", lambda c, t: c.B.steps["bhn"][t - 1], lambda L, t, i, j: L[dwh, t].ref(i),
                                "dbhn_t = dwh_t", heat=Heat.DIVERGING)
@@ -58,8 +58,8 @@ class ResetAfter(gates.GateSheets):
         return self.gate.activation.formula(f"SUMPRODUCT({W('Wxn').row_range(i)},{X.row_range(r)})+{W('bn').ref(i)}"
                                             f"+{Rt.ref(r, i)}*{WH.ref(r, i)}", compound=True)
 
-    def _c_act(self, L, slot, t, i):
-        return self.table_row(weights(L, slot), table(L, "c_X", slot), L[R.c_act, slot], L[c_WH, slot], t, i)
+    def _net_act(self, L, slot, t, i):
+        return self.table_row(weights(L, slot), table(L, "net_X", slot), L[R.net_act, slot], L[net_WH, slot], t, i)
 
     def _gen_act(self, L, t, g, i):
         return self.table_row(final_weights(L), L[gen_X], L[R.gen_act], L[gen_WH], g, i)
@@ -112,7 +112,7 @@ d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: 
 
 @computed("dh_next = dh_t ∘ z_t + Whnᵀ · dwh_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
-def dh_out(L, t, i, j):
+def dh_next(L, t, i, j):
     return (f"{GRUPyTorchCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
             + gates.handed_back(L, [Z, R], t, i))
 
@@ -132,36 +132,36 @@ def wh_row(W, Ht, r, i):
 
 
 @computed("Whn · h(t-1) + bhn, one row per step.", lambda c, s: c.record(s).fwd.hidden["wh_n"])
-def c_WH(L, slot, t, i):
-    return wh_row(weights(L, slot), L[c_H, slot], t, i)
+def net_WH(L, slot, t, i):
+    return wh_row(weights(L, slot), L[net_H, slot], t, i)
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1), one row per step; row 0 is h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
-    return None if r == 0 else h_row(L[Z.c_act, slot], L[N.c_act, slot], L[c_H, slot], r, i)
+def net_H(L, slot, r, i):
+    return None if r == 0 else h_row(L[Z.net_act, slot], L[N.net_act, slot], L[net_H, slot], r, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + dh_next (from row t+1), from the last step up.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    out = f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    out = f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
     if t == L.T - 1:
         return out
     n = t + 1
-    kept = GRUPyTorchCell.kept_back(L[c_dH, slot].ref(n, i), L[Z.c_act, slot].ref(n, i))
-    through_n = f"SUMPRODUCT({L[N.c_WhT, slot].row_range(i)},{L[c_dWH, slot].row_range(n)})"
+    kept = GRUPyTorchCell.kept_back(L[net_dH, slot].ref(n, i), L[Z.net_act, slot].ref(n, i))
+    through_n = f"SUMPRODUCT({L[N.net_WhT, slot].row_range(i)},{L[net_dWH, slot].row_range(n)})"
     return f"{out}+{kept}+{through_n}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
 
 @computed("dwh_t = da_n ∘ r_t", lambda c, s: c.record(s).bwd.hidden["dwh"], heat=Heat.DIVERGING)
-def c_dWH(L, slot, t, i):
-    return f"{L[C_DA[2], slot].ref(t, i)}*{L[R.c_act, slot].ref(t, i)}"
+def net_dWH(L, slot, t, i):
+    return f"{L[NET_DA[2], slot].ref(t, i)}*{L[R.net_act, slot].ref(t, i)}"
 
 
-C_DA = [
+NET_DA = [
     gru.network_da(Z, gru.network_update_error(N)),
-    gru.network_da(R, lambda L, s, t, i: f"{L[C_DA[2], s].ref(t, i)}*{L[c_WH, s].ref(t, i)}"),
+    gru.network_da(R, lambda L, s, t, i: f"{L[NET_DA[2], s].ref(t, i)}*{L[net_WH, s].ref(t, i)}"),
     gru.network_da(N, gru.network_new_error),
 ]
 
@@ -181,9 +181,9 @@ class GRUPyTorchFamily(gru.GRUFamily):
     GATES = GATES
     gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "DWH": "g_DWH"}
     sum_notes = {**Z.sum_notes, **R.sum_notes, **N.sum_notes}
-    h, dh_out, c_H, c_dH, gen_H, C_DA = h, dh_out, c_H, c_dH, gen_H, C_DA
-    g_beside_n, c_beside_n, c_back_beside_n, gen_beside_n = (
-        (g_DWH, "dwh_t"), (c_WH, "Whn·h(t-1)+bhn"), (c_dWH, "dwh = da_n∘r"), (gen_WH, "Whn·h+bhn"))
+    h, dh_next, net_H, net_dH, gen_H, NET_DA = h, dh_next, net_H, net_dH, gen_H, NET_DA
+    g_beside_n, net_beside_n, net_back_beside_n, gen_beside_n = (
+        (g_DWH, "dwh_t"), (net_WH, "Whn·h(t-1)+bhn"), (net_dWH, "dwh = da_n∘r"), (gen_WH, "Whn·h+bhn"))
 
     def detail_cells(self, V, H, cell):
         return super().detail_cells(V, H, cell) + 2 * H
@@ -229,7 +229,7 @@ class GRUPyTorchFamily(gru.GRUFamily):
         S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
                "dh_next (the first step: nothing earlier receives it)", shown(L, [
                    Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
-                   Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_out, t, "dh_next", H, row_labels=u)], contributions),
+                   Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_next, t, "dh_next", H, row_labels=u)], contributions),
                detail=True)
 
     def sum_over_time(self, L, name, i, j, tables):
@@ -240,4 +240,4 @@ class GRUPyTorchFamily(gru.GRUFamily):
         return super().sum_over_time(L, name, i, j, tables)
 
     def network_tables(self, slot):
-        return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, C_DA)}, "DWH": (c_dWH, slot)}
+        return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, NET_DA)}, "DWH": (net_dWH, slot)}

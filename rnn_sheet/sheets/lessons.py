@@ -104,7 +104,7 @@ def _exps(c):
 
 @computed("exp(z[k] - max z)", lambda c, t: _exps(c))
 def gen_ZE(L, t, g, k):
-    return f"EXP({L[gen_YT].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.c_E
+    return f"EXP({L[gen_YT].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.net_E
 
 
 @computed("Σ_k exp(z[k] - max z)", lambda c, t: _exps(c).sum(axis=1))

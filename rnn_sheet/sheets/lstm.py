@@ -15,7 +15,7 @@ from .forward import h_prev, x
 from .layout import Part, shown, steps, units
 from .lessons import norm_of
 from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, link
-from .training import c_dY, c_WhyT
+from .training import net_dY, net_WhyT
 
 GATES = [gates.GateSheets(g, {"bf": "bf: the forget gate's bias. It starts at 1, so f = σ(1) ≈ 0.73 lets memory "
                                     "flow through c from the start. An input."}) for g in LSTMCell.gates]
@@ -70,14 +70,14 @@ b_tc = link("b_tc", "tc", "tanh(c_t) from the forward step sheet.", forward_at("
 
 @computed("dc_next: the cell state's gradient handed back from step t+1 (0 after the last step).",
           lambda c, t: c.B.hidden["dc_next"][t] if t < c.sc.T else np.zeros(c.sc.H), role=Role.LINK)
-def dc_in(L, t, i, j):
-    return None if t == L.T else L["dc_out", t + 1].ref(i)
+def dc_next_link(L, t, i, j):
+    return None if t == L.T else L["dc_next", t + 1].ref(i)
 
 
 @computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: through h_t, and from step t+1.", backward_at("dc"),
           heat=Heat.DIVERGING, exercise=True)
 def dc(L, t, i, j):
-    return LSTMCell.cell_error(L[dh, t].ref(i), L[O.b_act, t].ref(i), L[b_tc, t].ref(i), L[dc_in, t].ref(i))
+    return LSTMCell.cell_error(L[dh, t].ref(i), L[O.b_act, t].ref(i), L[b_tc, t].ref(i), L[dc_next_link, t].ref(i))
 
 
 def _after(note, formula):
@@ -98,12 +98,12 @@ d_g = _after("dg_t = dc_t ∘ i_t", _gate_error("g"))("d_g")
 
 
 @computed("dh_next = Σ_k Whkᵀ · da_k (k = i, f, o, g): handed back to step t-1.", backward_at("dh_next"))
-def dh_out(L, t, i, j):
+def dh_next(L, t, i, j):
     return gates.handed_back(L, GATES, t, i)
 
 
 @computed("dc_next = f_t ∘ dc_t: handed back to step t-1 through the forget gate.", backward_at("dc_next"))
-def dc_out(L, t, i, j):
+def dc_next(L, t, i, j):
     return LSTMCell.cell_carry(L[F.b_act, t].ref(i), L[dc, t].ref(i))
 
 
@@ -122,33 +122,33 @@ def state_rows(C, tables, r, i, which):
 
 
 def _network(L, slot):
-    return {g.k: L[g.c_act, slot] for g in GATES}
+    return {g.k: L[g.net_act, slot] for g in GATES}
 
 
 @computed("c_t = f_t ∘ c(t-1) + i_t ∘ g_t, one row per step; row 0 is c_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.hidden["c"]))
-def c_C(L, slot, r, i):
-    return None if r == 0 else state_rows(L[c_C, slot], _network(L, slot), r, i, "c")
+def net_C(L, slot, r, i):
+    return None if r == 0 else state_rows(L[net_C, slot], _network(L, slot), r, i, "c")
 
 
 @computed("h_t = o_t ∘ tanh(c_t), one row per step; row 0 is h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
-    return None if r == 0 else state_rows(L[c_C, slot], _network(L, slot), r, i, "h")
+def net_H(L, slot, r, i):
+    return None if r == 0 else state_rows(L[net_C, slot], _network(L, slot), r, i, "h")
 
 
 @computed("dh_t = Whyᵀ · dy_t + Σ_k Whkᵀ · da_k(t+1), from the last step up.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    out = f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    out = f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
     return out if t == L.T - 1 else out + "+" + gates.network_handed_back(L, GATES, slot, t + 1, i)
 
 
 @computed("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + f_(t+1) ∘ dc_(t+1)", lambda c, s: c.record(s).bwd.hidden["dc"],
           heat=Heat.DIVERGING)
-def c_dC(L, slot, t, i):
-    dH, C, O_, F_ = L[c_dH, slot], L[c_C, slot], L[O.c_act, slot], L[F.c_act, slot]
-    carried = None if t == L.T - 1 else LSTMCell.cell_carry(F_.ref(t + 1, i), L[c_dC, slot].ref(t + 1, i))
+def net_dC(L, slot, t, i):
+    dH, C, O_, F_ = L[net_dH, slot], L[net_C, slot], L[O.net_act, slot], L[F.net_act, slot]
+    carried = None if t == L.T - 1 else LSTMCell.cell_carry(F_.ref(t + 1, i), L[net_dC, slot].ref(t + 1, i))
     return LSTMCell.cell_error(dH.ref(t, i), O_.ref(t, i), TANH.formula(C.ref(t + 1, i)), carried)
 
 
@@ -158,21 +158,21 @@ def _network_da(k, after):
     g = next(g for g in GATES if g.k == k)
 
     def formula(L, slot, t, i):
-        return gates.slope(g.gate, after(L, slot, t, i), L[g.c_act, slot].ref(t, i))
-    return Quantity(f"c_dA_{k}", lambda c, s: c.record(s).bwd.hidden[f"da_{k}"], formula,
+        return gates.slope(g.gate, after(L, slot, t, i), L[g.net_act, slot].ref(t, i))
+    return Quantity(f"net_dA_{k}", lambda c, s: c.record(s).bwd.hidden[f"da_{k}"], formula,
                     f"da_{k}, one row per step.", heat=Heat.DIVERGING)
 
 
 def _network_gate_error(k):
-    """Gate k's error after its activation in row t of a network block (row t of c_C is c(t-1))."""
+    """Gate k's error after its activation in row t of a network block (row t of net_C is c(t-1))."""
     def after(L, s, t, i):
-        C = L[c_C, s]
-        return LSTMCell.gate_errors(L[c_dH, s].ref(t, i), L[c_dC, s].ref(t, i), TANH.formula(C.ref(t + 1, i)),
-                                    C.ref(t, i), L[I.c_act, s].ref(t, i), L[G.c_act, s].ref(t, i))[k]
+        C = L[net_C, s]
+        return LSTMCell.gate_errors(L[net_dH, s].ref(t, i), L[net_dC, s].ref(t, i), TANH.formula(C.ref(t + 1, i)),
+                                    C.ref(t, i), L[I.net_act, s].ref(t, i), L[G.net_act, s].ref(t, i))[k]
     return after
 
 
-C_DA = [_network_da(k, _network_gate_error(k)) for k in "ifog"]
+NET_DA = [_network_da(k, _network_gate_error(k)) for k in "ifog"]
 
 
 def _gen(L):
@@ -203,7 +203,7 @@ class LSTMFamily(gates.GatedFamily):
                  "back, dc(t-1) = f_t ∘ dc_t, is a product of forget gates: it fades far more slowly than a plain "
                  "RNN's.")
     GATES = GATES
-    h, dh_out, c_H, gen_H = h, dh_out, c_H, gen_H
+    h, dh_next, net_H, gen_H = h, dh_next, net_H, gen_H
 
     def forward_bands(self, S, L, t, letters, full):
         V, H = L.V, L.H
@@ -228,7 +228,7 @@ class LSTMFamily(gates.GatedFamily):
             detail=True)
         nxt = "dc_next = 0: nothing comes back from after the last step" if t == L.T else f"dc_next from Back {t + 1}"
         S.band("dc_t = dh_t ∘ o_t ∘ (1 - tanh(c_t)²) + dc_next: the error reaching the cell state", [
-            Part(dc_in, t, "dc_next", H, row_labels=u), "→", Part(dc, t, "dc_t", H)], nxt)
+            Part(dc_next_link, t, "dc_next", H, row_labels=u), "→", Part(dc, t, "dc_t", H)], nxt)
         S.band("Each gate's error after its activation", [
             Part(d_i, t, "di = dc∘g", H, row_labels=u), Part(d_f, t, "df = dc∘c(t-1)", H),
             Part(d_o, t, "do = dh∘tanh(c)", H), Part(d_g, t, "dg = dc∘i", H)])
@@ -243,27 +243,27 @@ class LSTMFamily(gates.GatedFamily):
         S.band("dh_next = Σ_k Whkᵀ · da_k and dc_next = f_t ∘ dc_t: handed back to the step before" if t > 1 else
                "dh_next and dc_next (the first step: nothing earlier receives them)", shown(L, [
                    Part(g.b_Wh, t, g.gate.params[1], H, H, u if g is I else None, u) for g in GATES] + [
-                   " ", Part(dh_out, t, "dh_next", H, row_labels=u), Part(dc_out, t, "dc_next", H)], contributions),
+                   " ", Part(dh_next, t, "dh_next", H, row_labels=u), Part(dc_next, t, "dc_next", H)], contributions),
                detail=True)
 
     def network_tables(self, slot):
-        return {f"dA_{g.k}": (f"c_dA_{g.k}", slot) for g in GATES}
+        return {f"dA_{g.k}": (f"net_dA_{g.k}", slot) for g in GATES}
 
     def network_cell_bands(self, S, L, slot, title):
         S.band(f"{title}: the gates, one row per time step", [
-            p for g in GATES for p in (g.table_part(L, g.c_act, slot), " ")][:-1])
+            p for g in GATES for p in (g.table_part(L, g.net_act, slot), " ")][:-1])
 
     def network_parts(self, L, slot):
         T, H, labels = L.T + 1, L.H, ["t=0"] + steps(L.T)
-        return [Part(c_C, slot, "c_t (row t=0: c_0 = 0)", T, H, labels, units(H)), " ",
-                Part(c_H, slot, "h_t (row t=0: h_0 = 0)", T, H, labels, units(H))]
+        return [Part(net_C, slot, "c_t (row t=0: c_0 = 0)", T, H, labels, units(H)), " ",
+                Part(net_H, slot, "h_t (row t=0: h_0 = 0)", T, H, labels, units(H))]
 
     def network_back_bands(self, S, L, slot, title):
         T, H, labels = L.T, L.H, steps(L.T)
         S.band(f"{title}: back through time (row t gets dh_next and dc_next from row t+1)", [
-            Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(c_dC, slot, "dc_t", T, H, labels, units(H))])
+            Part(net_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(net_dC, slot, "dc_t", T, H, labels, units(H))])
         S.band(f"{title}: each gate's error before its activation", [
-            p for q in C_DA for p in (Part(q, slot, q.kind[2:], T, H, labels, units(H)), " ")][:-1])
+            p for q in NET_DA for p in (Part(q, slot, q.kind[len("net_"):], T, H, labels, units(H)), " ")][:-1])
 
     def generate_parts(self, L, labels):
         N, H = len(labels), L.H

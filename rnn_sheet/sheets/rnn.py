@@ -13,7 +13,7 @@ from .lessons import final_weights, gen_X, norm_of, norms
 from .family import SheetFamily
 from .parameters import weight
 from .quantity import Heat, Quantity, Role, after_zero_row, backward_at, computed, forward_at, param_link
-from .training import c_dY, c_WhyT, c_X, table, weights
+from .training import net_dY, net_WhyT, net_X, table, weights
 
 
 def scalar(L):
@@ -101,7 +101,7 @@ def dbh_t(L, t, i, j):
 
 
 @computed("dh_next = Whhᵀ · da_t: handed back to step t-1.", backward_at("dh_next"))
-def dh_out(L, t, i, j):
+def dh_next(L, t, i, j):
     if scalar(L):
         return f"{L[b_Whh, t].ref()}*{L[da, t].ref(i)}"
     return f"SUMPRODUCT({L[b_Whh, t].col_range(i)},{L[da, t].range()})"
@@ -129,34 +129,34 @@ def hidden_row(L, H, X, W, r, i):
 @computed(lambda L: f"h_t = {act(L).maths('Wxh · x_t + Whh · h(t-1) + bias')}, one row per step; row 0 is "
                     "h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
+def net_H(L, slot, r, i):
     if r == 0:
         return None
-    return hidden_row(L, L[c_H, slot], table(L, c_X, slot), weights(L, slot), r, i)
+    return hidden_row(L, L[net_H, slot], table(L, net_X, slot), weights(L, slot), r, i)
 
 
 @computed("Whhᵀ", lambda c, s: c.record(s).params.Whh.T, role=Role.LINK, heat=Heat.DIVERGING)
-def c_WhhT(L, slot, i, j):
+def net_WhhT(L, slot, i, j):
     return weights(L, slot)("Whh").ref(j, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + Whhᵀ · da_(t+1), from the last step up.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    dA = L[c_dA, slot]
-    out = f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    dA = L[net_dA, slot]
+    out = f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
     if t == L.T - 1:
         return out
     if scalar(L):
         return out + f"+{weights(L, slot)('Whh').ref()}*{dA.ref(t + 1, i)}"
-    return out + f"+SUMPRODUCT({L[c_WhhT, slot].row_range(i)},{dA.row_range(t + 1)})"
+    return out + f"+SUMPRODUCT({L[net_WhhT, slot].row_range(i)},{dA.row_range(t + 1)})"
 
 
 @computed(lambda L: f"da_t = {act(L).slope_maths('h_t')} ∘ dh_t", lambda c, s: c.record(s).bwd.hidden["da"],
           heat=Heat.DIVERGING)
-def c_dA(L, slot, t, i):
-    # the family's own tables: the feed-forward family shows this one beside its c_H and c_dH
-    return act(L).back_formula(L[L.family.c_H, slot].ref(t + 1, i), L[L.family.c_dH, slot].ref(t, i))
+def net_dA(L, slot, t, i):
+    # the family's own tables: the feed-forward family shows this one beside its net_H and net_dH
+    return act(L).back_formula(L[L.family.net_H, slot].ref(t + 1, i), L[L.family.net_dH, slot].ref(t, i))
 
 
 @computed(lambda L: f"h = {act(L).maths('Wxh · x + Whh · h_prev + bias')}; row 0 is h_0 = 0.",
@@ -179,7 +179,7 @@ class TanhFamily(SheetFamily):
     sum_notes = {"Wxh": "dWxh = Σ_t da_t · x_tᵀ", "Whh": "dWhh = Σ_t da_t · h(t-1)ᵀ", "bh": "dbias = Σ_t da_t"}
     flow_note = ("|dh_t| is the length of the gradient at the hidden state. With tanh and small Whh it "
                  "shrinks towards the first letters (vanishing); with a large Whh it can grow (exploding).")
-    h, dh_out, c_H, c_dH, gen_H = h, dh_out, c_H, c_dH, gen_H     # c_dH: what c_dA reads
+    h, dh_next, net_H, net_dH, gen_H = h, dh_next, net_H, net_dH, gen_H     # net_dH: what net_dA reads
 
     def detail_cells(self, V, H, cell):
         """Cells of per-step matrix copies and gradient contributions a detailed step holds."""
@@ -237,7 +237,7 @@ class TanhFamily(SheetFamily):
         whh = Part(b_Whh, t, "Whh", 1) if scalar(L) else Part(b_Whh, t, "Whh", H, H, units(H), units(H))
         S.band("dh_next = Whhᵀ · da_t: handed back to the step before" if t > 1 else
                "dh_next = Whhᵀ · da_t (the first step: nothing earlier receives it)",
-               shown(L, [whh, " ", Part(dh_out, t, "dh_next", H, row_labels=units(H))], contributions),
+               shown(L, [whh, " ", Part(dh_next, t, "dh_next", H, row_labels=units(H))], contributions),
                detail=True)
 
     def gradient_table_parts(self, L, letters):
@@ -273,17 +273,17 @@ class TanhFamily(SheetFamily):
                       Part(quantity("bh"), t, caption("bh"), 1 if scalar(L) else H), " "])]
 
     def network_tables(self, slot):
-        return {"dA": ("c_dA", slot)}
+        return {"dA": ("net_dA", slot)}
 
     def network_back_parts(self, L, slot):
         H = L.H
-        return [] if scalar(L) else [" ", Part(c_WhhT, slot, "Whhᵀ", H, H, units(H), units(H))]
+        return [] if scalar(L) else [" ", Part(net_WhhT, slot, "Whhᵀ", H, H, units(H), units(H))]
 
     def network_back_bands(self, S, L, slot, title):
         T, H, labels = L.T, L.H, steps(L.T)
         S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
-            Part(c_dH, slot, "dh_t = Whyᵀ·dy_t + dh_next", T, H, labels, units(H)), " ",
-            Part(c_dA, slot, f"da_t = {act(L).slope_maths('h_t').replace(' ', '')}·dh_t", T, H, labels, units(H))])
+            Part(net_dH, slot, "dh_t = Whyᵀ·dy_t + dh_next", T, H, labels, units(H)), " ",
+            Part(net_dA, slot, f"da_t = {act(L).slope_maths('h_t').replace(' ', '')}·dh_t", T, H, labels, units(H))])
 
     def flow_parts(self, L):
         return [Part(da_norms, None, "|da_t|", L.T)]
