@@ -156,7 +156,9 @@ def gen_H(L, t, r, i):
 
 class GRUFamily(gates.GatedFamily):
     """The reset-before GRU. The reset-after form (gru_pytorch.GRUPyTorchFamily) differs in its candidate
-    n and in the table beside n, which its class attributes name: here r∘h(t-1) (and d(r∘h) going back)."""
+    n, which it draws with its own candidate_bands, candidate_back_band, candidate_contribution_band and
+    handed_back_band, and in the tables beside n, which the class attributes name: here r∘h(t-1) (and
+    d(r∘h) going back)."""
     GATES = GATES
     gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "RH": "g_RH"}
     sum_notes = {k: v for g in GATES for k, v in g.sum_notes.items()}
@@ -167,37 +169,57 @@ class GRUFamily(gates.GatedFamily):
     g_beside_n, net_beside_n, net_back_beside_n, gen_beside_n = (
         (g_RH, "r∘h(t-1)"), (net_RH, "r∘h(t-1)"), (net_dRH, "d(r∘h)"), (gen_RH, "r∘h"))
 
+    # what Step t and Back t show around the candidate, which the reset-after form draws its own way
+    flow = "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)"
+    zn, d_n, d_z, b_beside_n = zn, d_n, d_z, (b_rh, "r∘h(t-1)", "r∘h(t-1)")     # (link, caption, in the title)
+
     def forward_bands(self, S, L, t, letters, full):
-        V, H = L.V, L.H
+        V, H, u = L.V, L.H, units(L.H)
         S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
-            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=units(H))],
-            "x_t, h(t-1) → update gate z, reset gate r → candidate n from r∘h(t-1) → h_t = (1-z)∘n + z∘h(t-1)",
+            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=u)], self.flow,
             detail=True)
         Z.forward_band(S, L, t, letters, full)
         R.forward_band(S, L, t, letters, full)
-        S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", H, row_labels=units(H))],
+        self.candidate_bands(S, L, t, letters, full)
+        S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
+            Part(self.zn, t, "(1-z)∘n", H, row_labels=u), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(self.h, t, "h_t", H)])
+
+    def candidate_bands(self, S, L, t, letters, full):
+        S.band("r_t ∘ h(t-1): the memory the candidate sees", [Part(rh, t, "r∘h(t-1)", L.H, row_labels=units(L.H))],
                detail=True)
         N.forward_band(S, L, t, letters, full)
-        S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
-            Part(zn, t, "(1-z)∘n", H, row_labels=units(H)), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
 
     def backward_bands(self, S, L, t, letters, contributions):
         H, V, u = L.H, L.V, units(L.H)
-        S.band("From Step t: the gates, h(t-1) and r∘h(t-1)", [
-            Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-            Part(b_hprev, t, "h(t-1)", H), Part(b_rh, t, "r∘h(t-1)", H)], detail=True)
+        n_act = self.GATES[2].b_act
+        beside, caption, title = self.b_beside_n
+        S.band(f"From Step t: the gates, h(t-1) and {title}", [
+            Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(n_act, t, "n_t", H), " ",
+            Part(b_hprev, t, "h(t-1)", H), Part(beside, t, caption, H)], detail=True)
         S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
-            Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
-        S.band("Back through n's tanh, then through Whn to r ∘ h(t-1) and r", shown(L, [
-            Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(b_Whn, t, "Whn", H, H, u, u), " ",
-            Part(d_rh, t, "d(r∘h) = Whnᵀ·da_n", H), Part(d_r, t, "dr = d(r∘h)∘h(t-1)", H)], contributions))
+            Part(self.d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(self.d_z, t, "dz = dh∘(h(t-1)-n)", H)])
+        self.candidate_back_band(S, L, t, contributions)
         S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
             Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
         if contributions:
             S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
                    detail=True)
-            for g in GATES:
-                g.contribution_band(S, L, t, letters)
+            Z.contribution_band(S, L, t, letters)
+            R.contribution_band(S, L, t, letters)
+            self.candidate_contribution_band(S, L, t, letters)
+        self.handed_back_band(S, L, t, contributions)
+
+    def candidate_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
+        S.band("Back through n's tanh, then through Whn to r ∘ h(t-1) and r", shown(L, [
+            Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(b_Whn, t, "Whn", H, H, u, u), " ",
+            Part(d_rh, t, "d(r∘h) = Whnᵀ·da_n", H), Part(d_r, t, "dr = d(r∘h)∘h(t-1)", H)], contributions))
+
+    def candidate_contribution_band(self, S, L, t, letters):
+        N.contribution_band(S, L, t, letters)
+
+    def handed_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
         S.band("dh_next = dh∘z + d(r∘h)∘r + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
                "dh_next (the first step: nothing earlier receives it)", shown(L, [
                    Part(Z.b_Wh, t, "Whz", H, H, u, u), " ", Part(R.b_Wh, t, "Whr", H, H, None, u), " ",

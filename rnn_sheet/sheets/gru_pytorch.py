@@ -13,8 +13,8 @@ from dataclasses import replace
 from ..model.cells import GRUPyTorchCell
 from ..model.cells.base import recurrent_term
 from . import gates, gru
-from .backward import b_hprev, b_x, dh
-from .forward import h_prev, x
+from .backward import b_hprev, dh
+from .forward import h_prev
 from .gru import R, Z, h_row, zh
 from .layout import Part, shown, units
 from .lessons import final_weights, gen_X
@@ -188,44 +188,34 @@ class GRUPyTorchFamily(gru.GRUFamily):
     def detail_cells(self, V, H, cell):
         return super().detail_cells(V, H, cell) + 2 * H
 
-    def forward_bands(self, S, L, t, letters, full):
+    flow = ("x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
+            "h_t = (1-z)∘n + z∘h(t-1)")
+    zn, d_n, d_z, b_beside_n = zn, d_n, d_z, (b_wh, "Whn·h(t-1)+bhn", "Whn·h(t-1) + bhn")
+
+    def candidate_bands(self, S, L, t, letters, full):
         V, H, u = L.V, L.H, units(L.H)
-        S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
-            Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=u)],
-            "x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
-            "h_t = (1-z)∘n + z∘h(t-1)", detail=True)
-        Z.forward_band(S, L, t, letters, full)
-        R.forward_band(S, L, t, letters, full)
         S.band(f"Candidate: {EQUATION}", shown(L, [
             Part(N.Wx_link, t, "Wxn", H, V, u, letters), Part(N.wx, t, "Wxn·x_t", H), " ",
             Part(N.Wh_link, t, "Whn", H, H, None, u), Part(N.bhn_link, t, "bhn", H), Part(N.wh, t, "Whn·h(t-1)+bhn", H),
             Part(rwh, t, "r∘(Whn·h(t-1)+bhn)", H), " ", Part(N.b_link, t, "bn", H), "→", Part(N.a, t, "sum", H),
             Part(N.act, t, "n_t = tanh(sum)", H)], full))
         L.name(f"n_{t}", (N.act, t))
-        S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
-            Part(zn, t, "(1-z)∘n", H, row_labels=u), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
 
-    def backward_bands(self, S, L, t, letters, contributions):
-        H, V, u = L.H, L.V, units(L.H)
-        S.band("From Step t: the gates, h(t-1) and Whn·h(t-1) + bhn", [
-            Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-            Part(b_hprev, t, "h(t-1)", H), Part(b_wh, t, "Whn·h(t-1)+bhn", H)], detail=True)
-        S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
-            Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
+    def candidate_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
         S.band("Back through n's tanh, then through r ∘ (Whn·h(t-1) + bhn) to r and to Whn·h(t-1) + bhn", [
             Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(dwh, t, "dwh = da_n∘r", H),
             Part(d_r, t, "dr = da_n∘(Whn·h(t-1)+bhn)", H)])
-        S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
-            Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
-        if contributions:
-            S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
-                   detail=True)
-            Z.contribution_band(S, L, t, letters)
-            R.contribution_band(S, L, t, letters)
-            S.band("Candidate: this step's gradient contributions", [
-                Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
-                Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
-                Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
+
+    def candidate_contribution_band(self, S, L, t, letters):
+        H, V, u = L.H, L.V, units(L.H)
+        S.band("Candidate: this step's gradient contributions", [
+            Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
+            Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
+            Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
+
+    def handed_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
         S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
                "dh_next (the first step: nothing earlier receives it)", shown(L, [
                    Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
