@@ -34,7 +34,8 @@ except ImportError:
     sys.path.insert(0, str(REPO))
     import rnn_sheet  # noqa: F401
 
-from rnn_sheet.checking import compare, recalc  # noqa: E402
+import readback  # noqa: E402
+from rnn_sheet.checking import recalc  # noqa: E402
 from rnn_sheet.cli import run as cli_run  # noqa: E402
 from rnn_sheet.sheets import build  # noqa: E402
 from rnn_sheet.writers.xlsx import write_xlsx  # noqa: E402
@@ -106,7 +107,7 @@ class Case:
     def names(self):
         """Defined name -> 2-D object array of the recomputed values (read once)."""
         if self._names is None:
-            self._names = compare.read_named(self.recomputed)
+            self._names = readback.read_named(self.recomputed)
         return self._names
 
 

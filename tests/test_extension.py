@@ -1,8 +1,6 @@
 """The extension point, shown: a cell added here, in the test, with an activation of its own (softsign,
 a / (1 + |a|)), is a subclass and a registry line; it draws with its parent's sheets, builds with every
 feature, writes its own activation into the formulas and matches central differences."""
-import types
-
 import numpy as np
 import pytest
 
@@ -60,13 +58,21 @@ def test_the_added_cell_builds_with_every_feature(registered, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-answers.xlsx", "a-exercise.xlsx"]
 
 
-def test_a_sheet_family_missing_a_hook_is_refused_by_name():
-    """A family module is checked when it is loaded: a hook without a default, missing, is named."""
-    from rnn_sheet.sheets import rnn
-    from rnn_sheet.sheets.family import HOOKS, SheetFamily
-    broken = types.ModuleType("broken_family")
-    broken.__dict__.update({k: v for k, v in vars(rnn).items() if k in HOOKS and k != "backward_bands"})
-    with pytest.raises(TypeError, match="broken_family has no backward_bands"):
-        SheetFamily(broken)
-    family = SheetFamily(rnn)
-    assert family.flow_series(None) == [] and family.c_H is rnn.c_H     # a default; the module's quantity
+def test_a_sheet_family_is_a_class_its_subclasses_inherit():
+    """The added cell's family is its parent's class, found through the cell class alone; a hook with
+    no default that a family leaves out is named with the family when called, a missing quantity when
+    the family is made; a subclass inherits its parent's hooks and quantities."""
+    from rnn_sheet.sheets import family, feedforward, rnn
+    assert type(family.of(SoftsignCell())) is rnn.TanhFamily and family.of(SoftsignCell()) is family.of(cells.get("relu"))
+
+    class Broken(rnn.TanhFamily):
+        backward_bands = family.SheetFamily.backward_bands
+    with pytest.raises(NotImplementedError, match="backward_bands: the sheet family Broken does not define it"):
+        Broken().backward_bands(None, None, 1, [], True)
+
+    class NoState(family.SheetFamily):
+        h = rnn.h
+    with pytest.raises(NotImplementedError, match="NoState has no dh_next, net_H, gen_H"):
+        NoState()
+    ff = feedforward.FeedForwardFamily()
+    assert ff.flow_series(None) == [] and ff.net_H is feedforward.net_H and ff.gradient_tables is rnn.TanhFamily.gradient_tables

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from rnn_sheet.checking.check import cell_of, scenario_of
-from rnn_sheet.checking.read import block_values, read_workbook
+from rnn_sheet.checking.read import read_workbook
+from readback import block_values
 from rnn_sheet.cli import run as cli_run
 from rnn_sheet.model import cells
 from rnn_sheet.model.scenario import InputError, make_scenario

@@ -8,7 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnn_sheet.checking.compare import cell_values, diff, is_error, read_named
+from rnn_sheet.checking.compare import diff, is_error
+from readback import cell_values, read_named
 from rnn_sheet.checking.read import excel_ref, read_ods
 from rnn_sheet.model.engine import train
 from rnn_sheet.model.scenario import make_scenario

@@ -28,7 +28,7 @@ RESULTS = {"forward": {"h", "y", "p", "loss_t"}, "backward": {"dy", "dh"}}
 OWN_RESULTS = {"article": ({"a"}, {"da"}), "standard": ({"a"}, {"da"}), "feedforward": ({"a"}, {"da"}),
                "lstm": ({"c", "i", "f", "o", "g"}, {"dc"}), "gru": ({"z", "r", "n"}, set())}
 DETAIL = {"article": {"wx", "wh"}, "standard": {"wx", "wh"}, "feedforward": {"wx"},
-          "lstm": {"x", "h_prev", "c_prev", "dc_out"}, "gru": {"x", "h_prev", "rh"}}
+          "lstm": {"x", "h_prev", "c_prev", "dc_next"}, "gru": {"x", "h_prev", "rh"}}
 
 
 def xlsx_groups(path):
@@ -112,5 +112,5 @@ def test_folded_sheets_keep_titles_and_results_and_hide_the_detail(written):
             band = next((set(range(a, b + 1)) for a, b in sheet.bands if min(rows[key]) in range(a, b + 1)), rows[key])
             copy = q.role is Role.LINK and q.copy_of and not band & beside_results
             contribution = not forward and re.fullmatch(r"d\w+_t", key[0].kind)
-            if key[0].kind in DETAIL[model] | {"dh_out"} or copy or contribution:
+            if key[0].kind in DETAIL[model] | {"dh_next"} or copy or contribution:
                 assert rows[key] <= hidden, (sheet.name, key)

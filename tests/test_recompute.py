@@ -7,6 +7,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+import readback
 from rnn_sheet.checking import compare
 from rnn_sheet.model.engine import forward, train
 from rnn_sheet.model.scenario import find_template, make_scenario
@@ -162,7 +163,7 @@ def test_formulas_recompute_to_cached_values(cases, key):
     assert rep.max_cached_diff <= TOL
     in_file = formula_cells(case.original)
     assert len(in_file) == book_formula_count(case.book) > 0
-    assert set(in_file) <= set(compare.formula_cells(case.original))     # all of them were compared
+    assert set(in_file) <= set(readback.formula_cells(case.original))     # all of them were compared
     # Every step sheet computes at least wx, wh, a, h (H each), y, e, p (V each) and its loss.
     V, H = len(case.scenario.vocab), case.scenario.hidden
     per_sheet = {}
@@ -184,7 +185,7 @@ def test_a_stale_cached_value_is_caught(cases):
 
 def test_no_error_values_anywhere(cases):
     for key, case in cases.items():
-        bad = [(cell, v) for cell, v in compare.cell_values(case.recomputed).items() if compare.is_error(v)]
+        bad = [(cell, v) for cell, v in readback.cell_values(case.recomputed).items() if compare.is_error(v)]
         assert bad == [], (key, bad[:5])
 
 
@@ -240,6 +241,6 @@ def test_hello_predicts_h_after_e(cases):
     assert case.scenario.word[1] == "e"
     pred = case.layout[("pred", 2)]
     cell = (pred.sheet, a1(pred.row, pred.col))
-    assert compare.cell_values(case.recomputed, [cell])[cell] == "h"
+    assert readback.cell_values(case.recomputed, [cell])[cell] == "h"
     p2 = numbers(case.names["p_2"])[:, 0]
     assert case.scenario.vocab[int(p2.argmax())] == "h"

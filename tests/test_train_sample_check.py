@@ -8,6 +8,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+import readback
 from rnn_sheet.checking import compare
 from rnn_sheet.checking.check import check_recomputed as check_compare
 from rnn_sheet.checking.check import open_workbook
@@ -204,7 +205,7 @@ def test_a_draw_on_a_boundary_decides_as_the_engine(cases):
 def test_an_entry_the_check_cannot_take_shows_a_message_not_an_error(cases):
     for key, message in (("s_tie", MESSAGES[1]), ("a_badcol", MESSAGES[2])):
         case = cases[key]
-        values = compare.cell_values(case.recomputed)
+        values = readback.cell_values(case.recomputed)
         errors = [(cell, v) for cell, v in values.items() if compare.is_error(v)]
         assert errors == [], (key, errors[:3])
         names = case.names

@@ -4,10 +4,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..workbook.grid import a1, parse_a1, parse_range
-from .read import block_values, cell_name, read_values, read_workbook, xlsx_names
+from .read import cell_name, read_values, read_workbook
 
 ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#N/A", "#NULL!", "Err:")
 
@@ -169,25 +167,3 @@ def compare(original, recomputed, tol=1e-9):
     """The file we wrote against LibreOffice's recomputation of it (an .xlsx)."""
     book = read_workbook(original)
     return compare_cached(book, read_values(recomputed, {(s, *parse_a1(c)) for s, c in book.formulas}), tol)
-
-
-# --- reading back, for the tests ------------------------------------------------------------------
-
-def formula_cells(path):
-    """{(sheet, "A1"): formula text} of the cells a file stores as formulas."""
-    return read_workbook(path).formulas
-
-
-def cell_values(path, cells=None):
-    import openpyxl
-    wb = openpyxl.load_workbook(path, data_only=True)
-    if cells is None:
-        return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
-    return {(s, coord): wb[s][coord].value for s, coord in cells}
-
-
-def read_named(path):
-    """Every defined name's cells as a 2-D object array (rows x cols), read from an .xlsx."""
-    import openpyxl
-    wb = openpyxl.load_workbook(path, data_only=True)
-    return {name: np.array(block_values(wb, block), dtype=object) for name, block in xlsx_names(wb).items()}

@@ -209,13 +209,6 @@ def xlsx_names(wb):
     return out
 
 
-def block_values(wb, block):
-    """The values of a Block in an openpyxl workbook, as rows."""
-    ws = wb[block.sheet]
-    return [[ws.cell(row=r + 1, column=c + 1).value for c in range(block.col, block.col + block.ncols)]
-            for r in range(block.row, block.row + block.nrows)]
-
-
 # --- .ods ----------------------------------------------------------------------------------------
 
 def _read_ods(path):

@@ -41,14 +41,14 @@ def dby_t(L, t, k, j):
 
 @computed("dh_next: the gradient handed back from step t+1 (0 after the last step).",
           lambda c, t: c.B.hidden["dh_next"][t] if t < c.sc.T else c.B.dh[0] * 0, role=Role.LINK)
-def dh_in(L, t, i, j):
-    return None if t == L.T else L["dh_out", t + 1].ref(i)
+def dh_next_link(L, t, i, j):
+    return None if t == L.T else L[L.family.dh_next, t + 1].ref(i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + dh_next", _step("dh", "B"), heat=Heat.DIVERGING, exercise=True)
 def dh(L, t, i, j):
     # Column i of Why against dy: Whyᵀ·dy without TRANSPOSE, both ranges vertical.
-    return f"SUMPRODUCT({L[b_Why, t].col_range(i)},{L[dy, t].range()})+{L[dh_in, t].ref(i)}"
+    return f"SUMPRODUCT({L[b_Why, t].col_range(i)},{L[dy, t].range()})+{L[dh_next_link, t].ref(i)}"
 
 
 def back_sheet(L, t, letters):
@@ -85,7 +85,7 @@ def back_bands(S, L, t, letters):
     nxt = "dh_next = 0: nothing comes back from after the last step" if t == T else f"dh_next from Back {t + 1}"
     S.band("dh_t = Whyᵀ · dy_t + dh_next: the error reaching the hidden state", shown(L, [
         Part(b_Why, t, "Why", V, H, letters, units(H)), " ",
-        Part(dh_in, t, "dh_next", H, row_labels=units(H)), "→", Part(dh, t, "dh_t", H)],
+        Part(dh_next_link, t, "dh_next", H, row_labels=units(H)), "→", Part(dh, t, "dh_t", H)],
         contributions), nxt)
     L.family.backward_bands(S, L, t, letters, contributions)
 
@@ -122,7 +122,7 @@ def g_DY(L, t, s, i):
 @computed("h_t, one row per time step (row 0: h_0 = 0).",
           lambda c, t: after_zero_row(c.F.h))
 def g_H(L, t, r, i):
-    return None if r == 0 else L["h", r].ref(i, 0)
+    return None if r == 0 else L[L.family.h, r].ref(i, 0)
 
 
 def gradient_tables(L):

@@ -30,7 +30,7 @@ def target(L, t, k, j):
 @computed("h(t-1): the hidden state of the previous step (0 before the first letter).",
           lambda c, t: c.F.previous("h")[t - 1], role=Role.LINK)
 def h_prev(L, t, i, j):
-    return None if t == 1 else L["h", t - 1].ref(i, 0)
+    return None if t == 1 else L[L.family.h, t - 1].ref(i, 0)
 
 
 # --- scores -------------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def step_bands(S, L, t, letters):
         S.chart({"type": "bar", "title": f"p_{t} = softmax(y_{t}); target: '{show_char(L.sc.word[t])}'",
                  "x_title": "next letter", "y_title": "probability", "categories": vocab, "values": (p, t),
                  "y_max": 1})
-    for name, q in (("x", x), ("h", "h"), ("y", y), ("p", p), ("loss", loss_t)):
+    for name, q in (("x", x), ("h", L.family.h), ("y", y), ("p", p), ("loss", loss_t)):
         L.name(f"{name}_{t}", (q, t))
 
 

@@ -5,10 +5,12 @@ Training, Generate) and its share of the sums over time are the same in both. Wh
 error after its activation (d_k) and the cell state, is the family's (lstm.py, gru.py).
 
 Kinds, for gate k: Wxk Whk bk (inputs), wx_k wh_k a_k k (Step t), b_k d_k da_k dWxk_t dWhk_t dbk_t
-(Back t), g_DA_k (Gradients), c_K c_dA_k c_WhkT (network blocks), gen_K (Generate).
+(Back t), g_DA_k (Gradients), net_K net_dA_k net_WhkT (network blocks), gen_K (Generate).
 """
 from ..model.cells.activations import SIGMOID
+from ..model.cells.base import pre_activation, recurrent_term
 from .backward import b_hprev, b_x, gradient
+from .family import SheetFamily
 from .layout import Part, shown, steps, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
@@ -76,9 +78,9 @@ class GateSheets:
         # Gradients, network blocks, Generate
         self.g_DA = Quantity(f"g_DA_{k}", lambda c, t: c.B.hidden[f"da_{k}"], self._g_DA,
                              f"da_{k}, one row per time step.", heat=Heat.DIVERGING)
-        self.c_act = Quantity(f"c_{K}", lambda c, s: c.record(s).fwd.hidden[k], self._c_act,
+        self.net_act = Quantity(f"net_{K}", lambda c, s: c.record(s).fwd.hidden[k], self._net_act,
                               f"{self.equation}, one row per step.")
-        self.c_WhT = Quantity(f"c_{Wh}T", lambda c, s: c.record(s).params[Wh].T, self._c_WhT, f"{Wh}ᵀ",
+        self.net_WhT = Quantity(f"net_{Wh}T", lambda c, s: c.record(s).params[Wh].T, self._net_WhT, f"{Wh}ᵀ",
                               role=Role.LINK, heat=Heat.DIVERGING)
         self.gen_act = Quantity(f"gen_{K}", lambda c, t: c.generated.hidden[k], self._gen_act,
                                 f"{self.equation}, one row per generated letter.")
@@ -91,10 +93,10 @@ class GateSheets:
         return f"MMULT({L[self.Wx_link, t].row_range(i)},{L['x', t].range()})"
 
     def _wh(self, L, t, i, j):
-        return f"MMULT({L[self.Wh_link, t].row_range(i)},{L[self.rec, t].range()})+{L[self.b_link, t].ref(i)}"
+        return recurrent_term(f"MMULT({L[self.Wh_link, t].row_range(i)},{L[self.rec, t].range()})", L[self.b_link, t].ref(i))
 
     def _a(self, L, t, i, j):
-        return f"{L[self.wx, t].ref(i)}+{L[self.wh, t].ref(i)}"
+        return pre_activation(L[self.wx, t].ref(i), L[self.wh, t].ref(i))
 
     def _act(self, L, t, i, j):
         return activation(self.gate, L[self.a, t].ref(i))
@@ -118,18 +120,18 @@ class GateSheets:
     def row(self, W, X, R, r, i):
         """The gate of unit i at table row r, from x in row r of X and h' (or r∘h') in row r of R."""
         Wx, Wh, b = (W(n) for n in self.gate.params)
-        return activation(self.gate, f"SUMPRODUCT({Wx.row_range(i)},{X.row_range(r)})"
-                                     f"+SUMPRODUCT({Wh.row_range(i)},{R.row_range(r)})+{b.ref(i)}", compound=True)
+        return activation(self.gate, pre_activation(f"SUMPRODUCT({Wx.row_range(i)},{X.row_range(r)})", recurrent_term(
+            f"SUMPRODUCT({Wh.row_range(i)},{R.row_range(r)})", b.ref(i))), compound=True)
 
-    def _c_act(self, L, slot, t, i):
-        R = L["c_H", slot] if self.rec == "h_prev" else L["c_RH", slot]
-        return self.row(weights(L, slot), table(L, "c_X", slot), R, t, i)
+    def _net_act(self, L, slot, t, i):
+        R = L[L.family.net_H, slot] if self.rec == "h_prev" else L["net_RH", slot]
+        return self.row(weights(L, slot), table(L, "net_X", slot), R, t, i)
 
-    def _c_WhT(self, L, slot, i, j):
+    def _net_WhT(self, L, slot, i, j):
         return weights(L, slot)(self.gate.params[1]).ref(j, i)
 
     def _gen_act(self, L, t, g, i):
-        R = L["gen_H"] if self.rec == "h_prev" else L["gen_RH"]
+        R = L[L.family.gen_H] if self.rec == "h_prev" else L["gen_RH"]
         return self.row(final_weights(L), L[gen_X], R, g, i)
 
     def param(self, name):
@@ -168,25 +170,6 @@ class GateSheets:
         return Part(quantity, slot, f"{self.k}_t", len(labels), L.H, labels, units(L.H), offset=1)
 
 
-def grad_sum(L, gate_sheets, name, i, j, tables):
-    """Entry (i, j) of d<name> for a gate's parameter, one SUMPRODUCT down the time-major tables:
-    dA_k (the gate's errors), X, and H (row 0: h_0) or, for the GRU's n, RH (r∘h', one row per step)."""
-    G = next(g for g in gate_sheets if name in g.gate.params)
-    dA = L[tables[f"dA_{G.k}"]]
-    if name == G.gate.params[0]:
-        return f"SUMPRODUCT({dA.col_range(i)},{L[tables['X']].col_range(j)})"
-    if name == G.gate.params[1]:
-        if G.rec == "rh":
-            return f"SUMPRODUCT({dA.col_range(i)},{L[tables['RH']].col_range(j)})"
-        return f"SUMPRODUCT({dA.col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
-    return f"SUM({dA.col_range(i)})"
-
-
-def detail_cells(n_gates, V, H):
-    """Cells of per-step matrix copies and gradient contributions a detailed gated step holds."""
-    return n_gates * (2 * (H * V + H * H + H) + H * H) + 3 * V * H + 2 * V
-
-
 def handed_back(L, gate_sheets, t, i):
     """Σ_k Whkᵀ · da_k for unit i: column i of each Whk against da_k (both vertical, no TRANSPOSE)."""
     return "+".join(f"SUMPRODUCT({L[G.b_Wh, t].col_range(i)},{L[G.da, t].range()})" for G in gate_sheets)
@@ -194,17 +177,49 @@ def handed_back(L, gate_sheets, t, i):
 
 def network_handed_back(L, gate_sheets, slot, t, i):
     """The same in a network block: row i of each Whkᵀ copy against row t of the dA_k table."""
-    return "+".join(f"SUMPRODUCT({L[G.c_WhT, slot].row_range(i)},{L[f'c_dA_{G.k}', slot].row_range(t)})"
+    return "+".join(f"SUMPRODUCT({L[G.net_WhT, slot].row_range(i)},{L[f'net_dA_{G.k}', slot].row_range(t)})"
                     for G in gate_sheets)
 
 
-def parameter_bands(S, L, letters, gate_sheets):
-    shapes = {"Wx": "hidden × vocabulary", "Wh": "hidden × hidden"}
-    for G in gate_sheets:
-        S.band(f"{G.gate.title.capitalize()} {G.k}", G.param_parts(
-            L, letters, G.param, None, lambda n: f"{n} ({shapes[n[:2]]})" if n[:2] in shapes else n))
+class GatedFamily(SheetFamily):
+    """What the gated families (lstm.py, gru.py, gru_pytorch.py) share: their gates' parameters,
+    gradients, sums over time, weights in a network block and Whkᵀ copies beside its backward tables."""
+    GATES: list[GateSheets] = []
 
+    def detail_cells(self, V, H, cell):
+        return len(self.GATES) * (2 * (H * V + H * H + H) + H * H) + 3 * V * H + 2 * V
 
-def gradient_bands(S, L, letters, gate_sheets):
-    for G in gate_sheets:
-        S.band(G.gate.title.capitalize(), G.param_parts(L, letters, gradient, None, lambda n: f"d{n}"))
+    def parameter_bands(self, S, L, letters):
+        shapes = {"Wx": "hidden × vocabulary", "Wh": "hidden × hidden"}
+        for G in self.GATES:
+            S.band(f"{G.gate.title.capitalize()} {G.k}", G.param_parts(
+                L, letters, G.param, None, lambda n: f"{n} ({shapes[n[:2]]})" if n[:2] in shapes else n))
+
+    def gradient_table_parts(self, L, letters):
+        T, H = L.T, L.H
+        return [p for g in self.GATES for p in (Part(g.g_DA, None, f"da_{g.k}", T, H, steps(T), units(H)), " ")]
+
+    def gradient_bands(self, S, L, letters):
+        for G in self.GATES:
+            S.band(G.gate.title.capitalize(), G.param_parts(L, letters, gradient, None, lambda n: f"d{n}"))
+
+    def sum_over_time(self, L, name, i, j, tables):
+        """Entry (i, j) of d<name> for a gate's parameter, one SUMPRODUCT down the time-major tables:
+        dA_k (the gate's errors), X, and H (row 0: h_0) or, for the GRU's n, RH (r∘h', one row per step)."""
+        G = next(g for g in self.GATES if name in g.gate.params)
+        dA = L[tables[f"dA_{G.k}"]]
+        if name == G.gate.params[0]:
+            return f"SUMPRODUCT({dA.col_range(i)},{L[tables['X']].col_range(j)})"
+        if name == G.gate.params[1]:
+            if G.rec == "rh":
+                return f"SUMPRODUCT({dA.col_range(i)},{L[tables['RH']].col_range(j)})"
+            return f"SUMPRODUCT({dA.col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
+        return f"SUM({dA.col_range(i)})"
+
+    def param_groups(self, L, letters, quantity, t, caption):
+        return [(f"{g.gate.title} {g.k}", g.param_parts(L, letters, quantity, t, caption)) for g in self.GATES]
+
+    def network_back_parts(self, L, slot):
+        H = L.H
+        return [p for g in self.GATES
+                for p in (" ", Part(g.net_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]

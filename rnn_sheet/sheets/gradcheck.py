@@ -101,19 +101,19 @@ def nudged(name):
 
 @computed("The loss with the chosen weight at w + eps.", lambda c, t: c.check.plus.fwd.loss)
 def loss_plus(L, t, i, j):
-    return L["c_loss", CHECK_PLUS].ref()
+    return L["net_loss", CHECK_PLUS].ref()
 
 
 @computed("The loss with the chosen weight at w - eps.", lambda c, t: c.check.minus.fwd.loss)
 def loss_minus(L, t, i, j):
-    return L["c_loss", CHECK_MINUS].ref()
+    return L["net_loss", CHECK_MINUS].ref()
 
 
 @computed("(loss_plus - loss_minus) / (2 · eps): the slope of the loss, measured. Summed step by step, "
           "Σ_t (loss_t+ - loss_t-) / (2 · eps), which keeps the digits a long word's total loss would lose.",
           lambda c, t: c.check.numeric)
 def grad_check_numeric(L, t, i, j):
-    plus, minus = L["c_L", CHECK_PLUS].range(), L["c_L", CHECK_MINUS].range()
+    plus, minus = L["net_L", CHECK_PLUS].range(), L["net_L", CHECK_MINUS].range()
     return f"SUMPRODUCT({plus}-{minus})/(2*{L[check_eps].ref()})"
 
 

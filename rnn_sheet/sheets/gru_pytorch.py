@@ -6,20 +6,21 @@ product, so the error reaching wh_n is dwh = da_n ∘ r, and dr = da_n ∘ wh_n.
   Step t   x_t, h(t-1); z, r; the candidate: Wxn·x_t, Whn·h(t-1) + bhn, r ∘ (that), + bn, n; h_t
   Back t   dn and dz through h_t; da_n, dwh = da_n ∘ r, dr = da_n ∘ wh_n; da_z, da_r; contributions;
            dh_next = dh ∘ z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r
-The hooks are those rnn.py lists.
+GRUPyTorchFamily subclasses the gru family (gru.GRUFamily).
 """
 from dataclasses import replace
 
 from ..model.cells import GRUPyTorchCell
+from ..model.cells.base import recurrent_term
 from . import gates, gru
-from .backward import b_hprev, b_x, dh
-from .forward import h_prev, x
+from .backward import b_hprev, dh
+from .forward import h_prev
 from .gru import R, Z, h_row, zh
-from .layout import Part, shown, steps, units
+from .layout import Part, shown, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
 from .quantity import Heat, Quantity, after_zero_row, backward_at, computed, forward_at, link, param_link
-from .training import c_dY, c_WhyT, table, weights
+from .training import net_dY, net_WhyT, table, weights
 
 EQUATION = "n_t = tanh(Wxn · x_t + bn + r_t ∘ (Whn · h(t-1) + bhn))"
 
@@ -36,7 +37,7 @@ class ResetAfter(gates.GateSheets):
         self.wh = replace(self.wh, note="Whn · h(t-1) + bhn: what the reset gate then scales")
         self.a = replace(self.a, note="a_n = Wxn · x_t + bn + r_t ∘ (Whn · h(t-1) + bhn)")
         self.act = replace(self.act, note=f"{EQUATION}: the candidate (reset-after, as torch.nn.GRU).")
-        self.c_act = replace(self.c_act, note=f"{EQUATION}, one row per step.")
+        self.net_act = replace(self.net_act, note=f"{EQUATION}, one row per step.")
         self.gen_act = replace(self.gen_act, note=f"{EQUATION}, one row per generated letter.")
         self.dbhn_t = Quantity("dbhn_t", lambda c, t: c.B.steps["bhn"][t - 1], lambda L, t, i, j: L[dwh, t].ref(i),
                                "dbhn_t = dwh_t", heat=Heat.DIVERGING)
@@ -44,7 +45,7 @@ class ResetAfter(gates.GateSheets):
                           "bn": "dbn = Σ_t da_n", "bhn": "dbhn = Σ_t dwh_t"}
 
     def _wh(self, L, t, i, j):
-        return f"MMULT({L[self.Wh_link, t].row_range(i)},{L[h_prev, t].range()})+{L[self.bhn_link, t].ref(i)}"
+        return recurrent_term(f"MMULT({L[self.Wh_link, t].row_range(i)},{L[h_prev, t].range()})", L[self.bhn_link, t].ref(i))
 
     def _a(self, L, t, i, j):
         return f"{L[self.wx, t].ref(i)}+{L[self.b_link, t].ref(i)}+{L[rwh, t].ref(i)}"
@@ -57,8 +58,8 @@ class ResetAfter(gates.GateSheets):
         return self.gate.activation.formula(f"SUMPRODUCT({W('Wxn').row_range(i)},{X.row_range(r)})+{W('bn').ref(i)}"
                                             f"+{Rt.ref(r, i)}*{WH.ref(r, i)}", compound=True)
 
-    def _c_act(self, L, slot, t, i):
-        return self.table_row(weights(L, slot), table(L, "c_X", slot), L[R.c_act, slot], L[c_WH, slot], t, i)
+    def _net_act(self, L, slot, t, i):
+        return self.table_row(weights(L, slot), table(L, "net_X", slot), L[R.net_act, slot], L[net_WH, slot], t, i)
 
     def _gen_act(self, L, t, g, i):
         return self.table_row(final_weights(L), L[gen_X], L[R.gen_act], L[gen_WH], g, i)
@@ -73,18 +74,6 @@ class ResetAfter(gates.GateSheets):
 
 N = ResetAfter(GRUPyTorchCell.gates[2])
 GATES = [Z, R, N]
-labels = {}
-gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "DWH": "g_DWH"}
-sum_notes = {**Z.sum_notes, **R.sum_notes, **N.sum_notes}
-flow_note = gru.flow_note
-
-
-def detail_cells(V, H, cell):
-    return gates.detail_cells(len(GATES), V, H) + 2 * H
-
-
-def parameter_bands(S, L, letters):
-    gates.parameter_bands(S, L, letters, GATES)
 
 
 # --- Step t ---------------------------------------------------------------------------------------
@@ -97,31 +86,13 @@ def rwh(L, t, i, j):
 
 @computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
 def zn(L, t, i, j):
-    return f"(1-{L[Z.act, t].ref(i)})*{L[N.act, t].ref(i)}"
+    return GRUPyTorchCell.new_term(L[Z.act, t].ref(i), L[N.act, t].ref(i))
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
           exercise=True)
 def h(L, t, i, j):
     return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
-
-
-def forward_bands(S, L, t, letters, full):
-    V, H, u = L.V, L.H, units(L.H)
-    S.band("Inputs of the step: the letter x_t, and h(t-1) from the step before", [
-        Part(x, t, "x_t", V, row_labels=letters), " ", Part(h_prev, t, "h(t-1)", H, row_labels=u)],
-        "x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
-        "h_t = (1-z)∘n + z∘h(t-1)", detail=True)
-    Z.forward_band(S, L, t, letters, full)
-    R.forward_band(S, L, t, letters, full)
-    S.band(f"Candidate: {EQUATION}", shown(L, [
-        Part(N.Wx_link, t, "Wxn", H, V, u, letters), Part(N.wx, t, "Wxn·x_t", H), " ",
-        Part(N.Wh_link, t, "Whn", H, H, None, u), Part(N.bhn_link, t, "bhn", H), Part(N.wh, t, "Whn·h(t-1)+bhn", H),
-        Part(rwh, t, "r∘(Whn·h(t-1)+bhn)", H), " ", Part(N.b_link, t, "bn", H), "→", Part(N.a, t, "sum", H),
-        Part(N.act, t, "n_t = tanh(sum)", H)], full))
-    L.name(f"n_{t}", (N.act, t))
-    S.band("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): the new hidden state", [
-        Part(zn, t, "(1-z)∘n", H, row_labels=u), "+", Part(zh, t, "z∘h(t-1)", H), "=", Part(h, t, "h_t", H)])
 
 
 # --- Back t ---------------------------------------------------------------------------------------
@@ -133,9 +104,7 @@ def _after(kind, note, formula):
     return Quantity(kind, backward_at(kind), formula, note, heat=Heat.DIVERGING)
 
 
-d_n = _after("d_n", "dn_t = dh_t ∘ (1 - z_t)", lambda L, t, i, j: f"{L[dh, t].ref(i)}*(1-{L[Z.b_act, t].ref(i)})")
-d_z = _after("d_z", "dz_t = dh_t ∘ (h(t-1) - n_t)",
-             lambda L, t, i, j: f"{L[dh, t].ref(i)}*({L[b_hprev, t].ref(i)}-{L[N.b_act, t].ref(i)})")
+d_n, d_z = gru.errors_through_h(N)
 dwh = _after("dwh", "dwh_t = da_n ∘ r_t: the error reaching Whn · h(t-1) + bhn.",
              lambda L, t, i, j: f"{L[N.da, t].ref(i)}*{L[R.b_act, t].ref(i)}")
 d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: f"{L[N.da, t].ref(i)}*{L[b_wh, t].ref(i)}")
@@ -143,37 +112,9 @@ d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: 
 
 @computed("dh_next = dh_t ∘ z_t + Whnᵀ · dwh_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
-def dh_out(L, t, i, j):
-    return (f"{L[dh, t].ref(i)}*{L[Z.b_act, t].ref(i)}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
+def dh_next(L, t, i, j):
+    return (f"{GRUPyTorchCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
             + gates.handed_back(L, [Z, R], t, i))
-
-
-def backward_bands(S, L, t, letters, contributions):
-    H, V, u = L.H, L.V, units(L.H)
-    S.band("From Step t: the gates, h(t-1) and Whn·h(t-1) + bhn", [
-        Part(Z.b_act, t, "z_t", H, row_labels=u), Part(R.b_act, t, "r_t", H), Part(N.b_act, t, "n_t", H), " ",
-        Part(b_hprev, t, "h(t-1)", H), Part(b_wh, t, "Whn·h(t-1)+bhn", H)], detail=True)
-    S.band("Through h_t = (1 - z) ∘ n + z ∘ h(t-1): the errors of n and z", [
-        Part(d_n, t, "dn = dh∘(1-z)", H, row_labels=u), Part(d_z, t, "dz = dh∘(h(t-1)-n)", H)])
-    S.band("Back through n's tanh, then through r ∘ (Whn·h(t-1) + bhn) to r and to Whn·h(t-1) + bhn", [
-        Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(dwh, t, "dwh = da_n∘r", H),
-        Part(d_r, t, "dr = da_n∘(Whn·h(t-1)+bhn)", H)])
-    S.band("Back through the σ of z and r: da_k = dk ∘ k ∘ (1 - k)", [
-        Part(Z.da, t, "da_z", H, row_labels=u), Part(R.da, t, "da_r", H)])
-    if contributions:
-        S.band("x_t, which this step's input contributions multiply", [Part(b_x, t, "x_t", V, row_labels=letters)],
-               detail=True)
-        Z.contribution_band(S, L, t, letters)
-        R.contribution_band(S, L, t, letters)
-        S.band("Candidate: this step's gradient contributions", [
-            Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
-            Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
-            Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
-    S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
-           "dh_next (the first step: nothing earlier receives it)", shown(L, [
-               Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
-               Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_out, t, "dh_next", H, row_labels=u)], contributions),
-           detail=True)
 
 
 # --- Gradients ------------------------------------------------------------------------------------
@@ -183,97 +124,46 @@ def g_DWH(L, t, s, i):
     return L[dwh, s + 1].ref(i, 0)
 
 
-def gradient_table_parts(L, letters):
-    T, H = L.T, L.H
-    return [p for g in GATES for p in (Part(g.g_DA, None, f"da_{g.k}", T, H, steps(T), units(H)), " ")] + [
-        Part(g_DWH, None, "dwh_t", T, H, steps(T), units(H)), " "]
-
-
-def gradient_bands(S, L, letters):
-    gates.gradient_bands(S, L, letters, GATES)
-
-
-def sum_over_time(L, name, i, j, tables):
-    if name == "Whn":
-        return f"SUMPRODUCT({L[tables['DWH']].col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
-    if name == "bhn":
-        return f"SUM({L[tables['DWH']].col_range(i)})"
-    return gates.grad_sum(L, GATES, name, i, j, tables)
-
-
 # --- network blocks (Update, Training) and Generate -----------------------------------------------
 
 def wh_row(W, Ht, r, i):
     """Whn·h' + bhn of step r+1, from the hidden table's row r (h_r, row 0: h_0)."""
-    return f"SUMPRODUCT({W('Whn').row_range(i)},{Ht.row_range(r)})+{W('bhn').ref(i)}"
+    return recurrent_term(f"SUMPRODUCT({W('Whn').row_range(i)},{Ht.row_range(r)})", W('bhn').ref(i))
 
 
 @computed("Whn · h(t-1) + bhn, one row per step.", lambda c, s: c.record(s).fwd.hidden["wh_n"])
-def c_WH(L, slot, t, i):
-    return wh_row(weights(L, slot), L[c_H, slot], t, i)
+def net_WH(L, slot, t, i):
+    return wh_row(weights(L, slot), L[net_H, slot], t, i)
 
 
 @computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1), one row per step; row 0 is h_0 = 0.",
           lambda c, s: after_zero_row(c.record(s).fwd.h))
-def c_H(L, slot, r, i):
-    return None if r == 0 else h_row(L[Z.c_act, slot], L[N.c_act, slot], L[c_H, slot], r, i)
+def net_H(L, slot, r, i):
+    return None if r == 0 else h_row(L[Z.net_act, slot], L[N.net_act, slot], L[net_H, slot], r, i)
 
 
 @computed("dh_t = Whyᵀ · dy_t + dh_next (from row t+1), from the last step up.", lambda c, s: c.record(s).bwd.dh,
           heat=Heat.DIVERGING)
-def c_dH(L, slot, t, i):
-    out = f"SUMPRODUCT({L[c_WhyT, slot].row_range(i)},{L[c_dY, slot].row_range(t)})"
+def net_dH(L, slot, t, i):
+    out = f"SUMPRODUCT({L[net_WhyT, slot].row_range(i)},{L[net_dY, slot].row_range(t)})"
     if t == L.T - 1:
         return out
     n = t + 1
-    kept = f"{L[c_dH, slot].ref(n, i)}*{L[Z.c_act, slot].ref(n, i)}"
-    through_n = f"SUMPRODUCT({L[N.c_WhT, slot].row_range(i)},{L[c_dWH, slot].row_range(n)})"
+    kept = GRUPyTorchCell.kept_back(L[net_dH, slot].ref(n, i), L[Z.net_act, slot].ref(n, i))
+    through_n = f"SUMPRODUCT({L[N.net_WhT, slot].row_range(i)},{L[net_dWH, slot].row_range(n)})"
     return f"{out}+{kept}+{through_n}+" + gates.network_handed_back(L, [Z, R], slot, n, i)
 
 
 @computed("dwh_t = da_n ∘ r_t", lambda c, s: c.record(s).bwd.hidden["dwh"], heat=Heat.DIVERGING)
-def c_dWH(L, slot, t, i):
-    return f"{L[C_DA[2], slot].ref(t, i)}*{L[R.c_act, slot].ref(t, i)}"
+def net_dWH(L, slot, t, i):
+    return f"{L[NET_DA[2], slot].ref(t, i)}*{L[R.net_act, slot].ref(t, i)}"
 
 
-C_DA = [
-    gru.network_da(Z, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*({L[c_H, s].ref(t, i)}-{L[N.c_act, s].ref(t, i)})"),
-    gru.network_da(R, lambda L, s, t, i: f"{L[C_DA[2], s].ref(t, i)}*{L[c_WH, s].ref(t, i)}"),
-    gru.network_da(N, lambda L, s, t, i: f"{L[c_dH, s].ref(t, i)}*(1-{L[Z.c_act, s].ref(t, i)})"),
+NET_DA = [
+    gru.network_da(Z, gru.network_update_error(N)),
+    gru.network_da(R, lambda L, s, t, i: f"{L[NET_DA[2], s].ref(t, i)}*{L[net_WH, s].ref(t, i)}"),
+    gru.network_da(N, gru.network_new_error),
 ]
-
-
-def network_tables(slot):
-    return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, C_DA)}, "DWH": (c_dWH, slot)}
-
-
-def param_groups(L, letters, quantity, t, caption):
-    return [(f"{g.gate.title} {g.k}", g.param_parts(L, letters, quantity, t, caption)) for g in GATES]
-
-
-def network_cell_bands(S, L, slot, title):
-    T, H = L.T, L.H
-    S.band(f"{title}: the gates, one row per time step", [
-        Z.table_part(L, Z.c_act, slot), " ", R.table_part(L, R.c_act, slot), " ",
-        Part(c_WH, slot, "Whn·h(t-1)+bhn", T, H, steps(T), units(H), offset=1), " ", N.table_part(L, N.c_act, slot)])
-
-
-def network_parts(L, slot):
-    return [Part(c_H, slot, "h_t (row t=0: h_0 = 0)", L.T + 1, L.H, ["t=0"] + steps(L.T), units(L.H))]
-
-
-def network_back_parts(L, slot):
-    H = L.H
-    return [p for g in GATES for p in (" ", Part(g.c_WhT, slot, f"{g.gate.params[1]}ᵀ", H, H, units(H), units(H)))]
-
-
-def network_back_bands(S, L, slot, title):
-    T, H, labels = L.T, L.H, steps(L.T)
-    S.band(f"{title}: back through time (row t gets dh_next from row t+1)", [
-        Part(c_dH, slot, "dh_t", T, H, labels, units(H)), " ", Part(C_DA[2], slot, "da_n", T, H, labels, units(H)),
-        " ", Part(c_dWH, slot, "dwh = da_n∘r", T, H, labels, units(H))])
-    S.band(f"{title}: the gates' errors before their σ", [
-        Part(C_DA[0], slot, "da_z", T, H, labels, units(H)), " ", Part(C_DA[1], slot, "da_r", T, H, labels, units(H))])
 
 
 @computed("Whn · h_prev + bhn, one row per generated letter.", lambda c, t: c.generated.hidden["wh_n"])
@@ -286,9 +176,58 @@ def gen_H(L, t, r, i):
     return None if r == 0 else h_row(L[Z.gen_act], L[N.gen_act], L[gen_H], r, i)
 
 
-def generate_parts(L, labels):
-    N_, H = len(labels), L.H
-    return [Z.table_part(L, Z.gen_act, None, labels), " ", R.table_part(L, R.gen_act, None, labels), " ",
-            Part(gen_WH, None, "Whn·h+bhn", N_, H, labels, units(H), offset=1), " ",
-            N.table_part(L, N.gen_act, None, labels), " ",
-            Part(gen_H, None, "h (row 0: h_0 = 0)", N_ + 1, H, ["g=0"] + labels, units(H))]
+class GRUPyTorchFamily(gru.GRUFamily):
+    """The GRU family with its own candidate n and, beside n, Whn·h(t-1) + bhn (and dwh going back)."""
+    GATES = GATES
+    gradient_tables = {**{f"dA_{g.k}": f"g_DA_{g.k}" for g in GATES}, "DWH": "g_DWH"}
+    sum_notes = {**Z.sum_notes, **R.sum_notes, **N.sum_notes}
+    h, dh_next, net_H, net_dH, gen_H, NET_DA = h, dh_next, net_H, net_dH, gen_H, NET_DA
+    g_beside_n, net_beside_n, net_back_beside_n, gen_beside_n = (
+        (g_DWH, "dwh_t"), (net_WH, "Whn·h(t-1)+bhn"), (net_dWH, "dwh = da_n∘r"), (gen_WH, "Whn·h+bhn"))
+
+    def detail_cells(self, V, H, cell):
+        return super().detail_cells(V, H, cell) + 2 * H
+
+    flow = ("x_t, h(t-1) → update gate z, reset gate r → candidate n = tanh(Wxn·x + bn + r∘(Whn·h(t-1) + bhn)) → "
+            "h_t = (1-z)∘n + z∘h(t-1)")
+    zn, d_n, d_z, b_beside_n = zn, d_n, d_z, (b_wh, "Whn·h(t-1)+bhn", "Whn·h(t-1) + bhn")
+
+    def candidate_bands(self, S, L, t, letters, full):
+        V, H, u = L.V, L.H, units(L.H)
+        S.band(f"Candidate: {EQUATION}", shown(L, [
+            Part(N.Wx_link, t, "Wxn", H, V, u, letters), Part(N.wx, t, "Wxn·x_t", H), " ",
+            Part(N.Wh_link, t, "Whn", H, H, None, u), Part(N.bhn_link, t, "bhn", H), Part(N.wh, t, "Whn·h(t-1)+bhn", H),
+            Part(rwh, t, "r∘(Whn·h(t-1)+bhn)", H), " ", Part(N.b_link, t, "bn", H), "→", Part(N.a, t, "sum", H),
+            Part(N.act, t, "n_t = tanh(sum)", H)], full))
+        L.name(f"n_{t}", (N.act, t))
+
+    def candidate_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
+        S.band("Back through n's tanh, then through r ∘ (Whn·h(t-1) + bhn) to r and to Whn·h(t-1) + bhn", [
+            Part(N.da, t, "da_n = dn∘(1-n²)", H, row_labels=u), " ", Part(dwh, t, "dwh = da_n∘r", H),
+            Part(d_r, t, "dr = da_n∘(Whn·h(t-1)+bhn)", H)])
+
+    def candidate_contribution_band(self, S, L, t, letters):
+        H, V, u = L.H, L.V, units(L.H)
+        S.band("Candidate: this step's gradient contributions", [
+            Part(N.dWx_t, t, "dWxn_t = da_n·x_tᵀ", H, V, u, letters), " ",
+            Part(N.dWh_t, t, "dWhn_t = dwh·h(t-1)ᵀ", H, H, u, u), " ", Part(N.db_t, t, "dbn_t", H), " ",
+            Part(N.dbhn_t, t, "dbhn_t", H)], detail=True)
+
+    def handed_back_band(self, S, L, t, contributions):
+        H, u = L.H, units(L.H)
+        S.band("dh_next = dh∘z + Whnᵀ·dwh + Whzᵀ·da_z + Whrᵀ·da_r: handed back to the step before" if t > 1 else
+               "dh_next (the first step: nothing earlier receives it)", shown(L, [
+                   Part(N.b_Wh, t, "Whn", H, H, u, u), " ", Part(Z.b_Wh, t, "Whz", H, H, None, u), " ",
+                   Part(R.b_Wh, t, "Whr", H, H, None, u), " ", Part(dh_next, t, "dh_next", H, row_labels=u)], contributions),
+               detail=True)
+
+    def sum_over_time(self, L, name, i, j, tables):
+        if name == "Whn":
+            return f"SUMPRODUCT({L[tables['DWH']].col_range(i)},{L[tables['H']].span(0, j, L.T - 1, j)})"
+        if name == "bhn":
+            return f"SUM({L[tables['DWH']].col_range(i)})"
+        return super().sum_over_time(L, name, i, j, tables)
+
+    def network_tables(self, slot):
+        return {**{f"dA_{g.k}": (q, slot) for g, q in zip(GATES, NET_DA)}, "DWH": (net_dWH, slot)}

@@ -71,7 +71,7 @@ def gen_X(L, t, g, k):
 
 @computed("y = Why · h (+ by)", lambda c, t: c.generated.y)
 def gen_Y(L, t, g, k):
-    return score_row(L, L["gen_H"], final_weights(L), g, k)
+    return score_row(L, L[L.family.gen_H], final_weights(L), g, k)
 
 
 # Sampling (--temperature): softmax(y / T) and one stored draw u per row pick the letter.
@@ -104,7 +104,7 @@ def _exps(c):
 
 @computed("exp(z[k] - max z)", lambda c, t: _exps(c))
 def gen_ZE(L, t, g, k):
-    return f"EXP({L[gen_YT].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.c_E
+    return f"EXP({L[gen_YT].ref(g, k)}-{L[gen_ZM].ref(g)})"     # a cell per letter: see training.net_E
 
 
 @computed("Σ_k exp(z[k] - max z)", lambda c, t: _exps(c).sum(axis=1))

@@ -1,21 +1,11 @@
 """Every sheet of a workbook, in order, and the sheet family that draws each cell's own parts.
 
 Adding a sheet: a function that returns a SheetPlan (beside the quantities it shows), and its line
-here. Adding a cell: its sheet family module (as rnn.py), named by the cell class's `sheets`.
+here. Adding a cell: its sheet family class (sheets/family.py), named by the cell class's `sheets`.
 """
-import importlib
-
 from ..workbook import pages
-from . import about, backward, forward, gradcheck, lessons, parameters, text, text_training, training
-from .family import of as sheet_family
+from . import about, backward, family, forward, gradcheck, lessons, parameters, text, text_training, training
 from .layout import HINTS, Layout, show_char
-
-
-def family(cell):
-    """The cell's sheet family (cell.sheets, which a subclass inherits: relu draws with the tanh
-    cells' rnn.py), imported when a workbook of that cell is planned: the gated families are a
-    quarter of the package's import time, which `rnn-sheet build hello` would pay for nothing."""
-    return sheet_family(importlib.import_module(f"{__package__}.{cell.sheets}"))
 
 
 # Steps a gathered sheet holds at most. Few sheets open fast, but a writer holds one sheet's cells
@@ -75,7 +65,7 @@ def _pages(sheet):
 
 
 def plan(scenario):
-    L = Layout(scenario, family(scenario.cell))
+    L = Layout(scenario, family.of(scenario.cell))
     letters = [show_char(c) for c in scenario.vocab]
     L.add(about.sheet(L, scenario))
     L.add(fitted(lambda: parameters.sheet(L, letters)))

@@ -6,7 +6,7 @@ Iteration 0 is the worked one: the Step, Back, Gradients and Update sheets, on t
 the zero state. Iteration k >= 1 is network block k (training.network_bands), its weights W_k those
 of training.trained; the only differences from a word's epochs are its own one-hot tables (its
 chunk, training.own_inputs) and row 0 of its state tables, carried from the chunk before unless
-the pointer wrapped (carried, below). Whatever the cell, its state tables are c_H (and c_C, ...),
+the pointer wrapped (carried, below). Whatever the cell, its state tables are net_H (and net_C, ...),
 "c_" and the state's name, and row 0 of each is the state before the chunk.
 """
 from functools import cache
@@ -17,14 +17,14 @@ from ..model.text import smoothed
 from .layout import Part, SheetPlan
 from .quantity import Quantity, Role, column, computed
 from .text import char_ref, chunk_at
-from .training import c_loss, network_bands, new, param_bands, state_bands, trained, trained_moment
+from .training import net_loss, network_bands, new, param_bands, state_bands, trained, trained_moment
 
 ITERATIONS_A_SHEET = 20     # a sheet holds one writer's cells at a time: 20 iterations of hidden 16 ~ 200,000
 
 
 def table_kind(state):
-    """The network blocks' table of state `state` (h -> c_H, c -> c_C)."""
-    return f"c_{state.upper()}"
+    """The network blocks' table of state `state` (h -> net_H, c -> net_C)."""
+    return f"net_{state.upper()}"
 
 
 @cache
@@ -82,7 +82,7 @@ def chunk_text(L, t, n, j):
 @computed("Each iteration's loss, before its update: Σ_t loss_t over its chunk.",
           lambda c, t: np.array([r.fwd.loss for r in c.records[:c.sc.epochs]]))
 def loss_iterations(L, t, n, j):
-    return L["loss"].ref() if n == 0 else L[c_loss, n].ref()
+    return L["loss"].ref() if n == 0 else L[net_loss, n].ref()
 
 
 @computed("smooth_loss = 0.999 · smooth_loss + 0.001 · loss, from -ln(1/V) · seq_length (min-char-rnn's).",

@@ -125,8 +125,8 @@ def _one_hot_row(offset):
     return one_hot
 
 
-c_X = Quantity("c_X", lambda c, s: c.record(s).fwd.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
-c_TGT = Quantity("c_TGT", lambda c, s: c.record(s).fwd.target, _one_hot_row(1), "target_t, one row per time step.",
+net_X = Quantity("net_X", lambda c, s: c.record(s).fwd.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
+net_TGT = Quantity("net_TGT", lambda c, s: c.record(s).fwd.target, _one_hot_row(1), "target_t, one row per time step.",
                  one_hot=True)
 
 
@@ -152,13 +152,13 @@ def _fwd(attr):
 
 
 @computed("y_t = Why · h_t (+ by), one row per step.", _fwd("y"))
-def c_Y(L, slot, t, k):
-    return score_row(L, L["c_H", slot], weights(L, slot), t, k)
+def net_Y(L, slot, t, k):
+    return score_row(L, L[L.family.net_H, slot], weights(L, slot), t, k)
 
 
 @computed("max_k y_t[k]", lambda c, s: c.record(s).fwd.y.max(axis=1))
-def c_M(L, slot, t, j):
-    return f"MAX({L[c_Y, slot].row_range(t)})"
+def net_M(L, slot, t, j):
+    return f"MAX({L[net_Y, slot].row_range(t)})"
 
 
 def _exps(c, s):
@@ -169,26 +169,26 @@ def _exps(c, s):
 # One EXP cell per letter, then SUM, as the Step sheets: SUMPRODUCT(EXP(range - cell)) is #VALUE! in
 # Gnumeric (and older Excel), which do not evaluate arrays in a plain cell.
 @computed("exp(y_t[k] - max y_t)", _exps)
-def c_E(L, slot, t, k):
-    return f"EXP({L[c_Y, slot].ref(t, k)}-{L[c_M, slot].ref(t)})"
+def net_E(L, slot, t, k):
+    return f"EXP({L[net_Y, slot].ref(t, k)}-{L[net_M, slot].ref(t)})"
 
 
 @computed("Σ_k exp(y_t[k] - max y_t)", lambda c, s: _exps(c, s).sum(axis=1))
-def c_S(L, slot, t, j):
-    return f"SUM({L[c_E, slot].row_range(t)})"
+def net_S(L, slot, t, j):
+    return f"SUM({L[net_E, slot].row_range(t)})"
 
 
 @computed("p_t = softmax(y_t), one row per step.", _fwd("p"), heat=Heat.PROBABILITY)
-def c_P(L, slot, t, k):
-    return f"{L[c_E, slot].ref(t, k)}/{L[c_S, slot].ref(t)}"
+def net_P(L, slot, t, k):
+    return f"{L[net_E, slot].ref(t, k)}/{L[net_S, slot].ref(t)}"
 
 
 @computed("loss_t = -ln p_t[target]", _fwd("losses"))
-def c_L(L, slot, t, j):
+def net_L(L, slot, t, j):
     if not L.counted(t + 1):
         return None
-    return (f"LN({L[c_S, slot].ref(t)})+{L[c_M, slot].ref(t)}"
-            f"-SUMPRODUCT({L[c_Y, slot].row_range(t)},{table(L, c_TGT, slot).row_range(t)})")
+    return (f"LN({L[net_S, slot].ref(t)})+{L[net_M, slot].ref(t)}"
+            f"-SUMPRODUCT({L[net_Y, slot].row_range(t)},{table(L, net_TGT, slot).row_range(t)})")
 
 
 def _predicted(c, s):
@@ -196,31 +196,31 @@ def _predicted(c, s):
 
 
 @computed("argmax_k p_t[k]", lambda c, s: np.array(_predicted(c, s), dtype=object))
-def c_pred(L, slot, t, j):
-    return most_probable(L, L[c_P, slot].row_range(t))
+def net_pred(L, slot, t, j):
+    return most_probable(L, L[net_P, slot].row_range(t))
 
 
 @computed("loss = Σ_t loss_t", lambda c, s: c.record(s).fwd.loss)
-def c_loss(L, slot, i, j):
-    return f"SUM({L[c_L, slot].range()})"
+def net_loss(L, slot, i, j):
+    return f"SUM({L[net_L, slot].range()})"
 
 
 @computed("The predicted letters joined together.", lambda c, s: "".join(_predicted(c, s)))
-def c_text(L, slot, i, j):
-    return joined(L[c_pred, slot])
+def net_text(L, slot, i, j):
+    return joined(L[net_pred, slot])
 
 
 @computed("dy_t = p_t - target_t, one row per step.", lambda c, s: c.record(s).bwd.dy, heat=Heat.DIVERGING)
-def c_dY(L, slot, t, k):
+def net_dY(L, slot, t, k):
     if not L.counted(t + 1):
         return None
-    # A block without its p_t table (a text's iterations) divides in place, as c_P would.
-    p = L[c_P, slot].ref(t, k) if (c_P, slot) in L else f"{L[c_E, slot].ref(t, k)}/{L[c_S, slot].ref(t)}"
-    return f"{p}-{table(L, c_TGT, slot).ref(t, k)}"
+    # A block without its p_t table (a text's iterations) divides in place, as net_P would.
+    p = L[net_P, slot].ref(t, k) if (net_P, slot) in L else f"{L[net_E, slot].ref(t, k)}/{L[net_S, slot].ref(t)}"
+    return f"{p}-{table(L, net_TGT, slot).ref(t, k)}"
 
 
 @computed("Whyᵀ", lambda c, s: c.record(s).params.Why.T, role=Role.LINK, heat=Heat.DIVERGING)
-def c_WhyT(L, slot, i, j):
+def net_WhyT(L, slot, i, j):
     return weights(L, slot)("Why").ref(j, i)
 
 
@@ -239,15 +239,15 @@ SUM_NOTES = {"Why": "dWhy = Σ_t dy_t · h_tᵀ", "by": "dby = Σ_t dy_t"}
 
 def network_tables(L, slot):
     """The tables each compact sum over time reads, by role (as backward.gradient_tables)."""
-    return {"X": (c_X, slot if own_inputs(L, slot) else min(slot, 1)), "dY": (c_dY, slot), "H": ("c_H", slot), **L.family.network_tables(slot)}
+    return {"X": (net_X, slot if own_inputs(L, slot) else min(slot, 1)), "dY": (net_dY, slot), "H": (L.family.net_H, slot), **L.family.network_tables(slot)}
 
 
 @cache
 def summed(name):
-    """c_g_<name>: the gradient of one network block, summed over time (and clipped)."""
+    """net_g_<name>: the gradient of one network block, summed over time (and clipped)."""
     def formula(L, slot, i, j):
         return clipped(L, sum_over_time(L, name, i, j, network_tables(L, slot)))
-    return Quantity(f"c_g_{name}", lambda c, k: c.records[k].grads[name], formula, heat=Heat.DIVERGING,
+    return Quantity(f"net_g_{name}", lambda c, k: c.records[k].grads[name], formula, heat=Heat.DIVERGING,
                     note=lambda L: {**SUM_NOTES, **L.family.sum_notes}[name])
 
 
@@ -260,19 +260,19 @@ def network_bands(S, L, letters, slot, backward, title, loss_only=False, predict
     labels = steps(T)
     if slot in (0, 1) or own_inputs(L, slot):
         S.band("One-hot inputs x_t and targets, one row per time step", [
-            Part(c_X, slot, "x_t", T, V, labels, letters), " ", Part(c_TGT, slot, "target_t", T, V, labels, letters)])
+            Part(net_X, slot, "x_t", T, V, labels, letters), " ", Part(net_TGT, slot, "target_t", T, V, labels, letters)])
     # Two bands, not one: a single row of every table would print at a tiny scale.
     L.family.network_cell_bands(S, L, slot, title)
     S.band(f"{title}: forward pass, one row per time step", L.family.network_parts(L, slot) + [
-        " ", Part(c_Y, slot, "y_t", T, V, labels, letters, offset=1)])
-    softmax = [Part(c_M, slot, "max y_t", T, row_labels=labels), " ",
-               Part(c_E, slot, "exp(y_t - max)", T, V, None, letters), " ", Part(c_S, slot, "Σ exp(y-max)", T), " ",
-               Part(c_P, slot, "p_t", T, V, labels, letters), " ",
-               Part(c_L, slot, "loss_t", T), Part(c_pred, slot, "predicted", T)]
-    total = [Part(c_loss, slot, "loss", 1), Part(c_text, slot, "predicted", 1)]
+        " ", Part(net_Y, slot, "y_t", T, V, labels, letters, offset=1)])
+    softmax = [Part(net_M, slot, "max y_t", T, row_labels=labels), " ",
+               Part(net_E, slot, "exp(y_t - max)", T, V, None, letters), " ", Part(net_S, slot, "Σ exp(y-max)", T), " ",
+               Part(net_P, slot, "p_t", T, V, labels, letters), " ",
+               Part(net_L, slot, "loss_t", T), Part(net_pred, slot, "predicted", T)]
+    total = [Part(net_loss, slot, "loss", 1), Part(net_text, slot, "predicted", 1)]
     if loss_only or not predictions:
-        S.band(f"{title}: the loss of each step", _without(softmax, (c_P, c_pred)))
-        S.band(f"{title}: total", _without(total, (c_text,)))
+        S.band(f"{title}: the loss of each step", _without(softmax, (net_P, net_pred)))
+        S.band(f"{title}: total", _without(total, (net_text,)))
         if loss_only:
             return
     else:
@@ -281,8 +281,8 @@ def network_bands(S, L, letters, slot, backward, title, loss_only=False, predict
     if not backward:
         return
     S.band(f"{title}: backward pass", [
-        Part(c_dY, slot, "dy_t = p_t - target_t", T, V, labels, letters), " ",
-        Part(c_WhyT, slot, "Whyᵀ", H, V, units(H), letters)] + L.family.network_back_parts(L, slot))
+        Part(net_dY, slot, "dy_t = p_t - target_t", T, V, labels, letters), " ",
+        Part(net_WhyT, slot, "Whyᵀ", H, V, units(H), letters)] + L.family.network_back_parts(L, slot))
     L.family.network_back_bands(S, L, slot, title)
     clip = f" (clipped to ±{L.clip:g})" if L.clip else ""
     param_bands(S, L, letters, summed, slot, lambda n: f"d{n}", f"{title}: gradients summed over time{clip}")
@@ -296,7 +296,7 @@ loss_before = Quantity("loss_before", lambda c, t: c.F.loss, lambda L, t, i, j: 
 
 @computed("The loss the updated weights give on the same word.", lambda c, t: c.record(0).fwd.loss)
 def loss_next(L, t, i, j):
-    return L[c_loss, 0].ref()
+    return L[net_loss, 0].ref()
 
 
 @computed("loss_next - loss: negative when the update helped.", lambda c, t: c.record(0).fwd.loss - c.F.loss)
@@ -345,13 +345,13 @@ epoch_no = Quantity("epoch_no", lambda c, t: np.arange(c.sc.epochs + 1), role=Ro
 @computed("The loss of each epoch's weights on the whole word.",
           lambda c, t: [r.fwd.loss for r in c.records[:c.sc.epochs + 1]])
 def loss_epochs(L, t, e, j):
-    return L["loss"].ref() if e == 0 else L[c_loss, e].ref()
+    return L["loss"].ref() if e == 0 else L[net_loss, e].ref()
 
 
 @computed("The letters each epoch's weights predict.",
           lambda c, t: column("".join(c.letters(r.fwd.predicted)) for r in c.records[:c.sc.epochs + 1]))
 def pred_epochs(L, t, e, j):
-    return L["predicted_text"].ref() if e == 0 else L[c_text, e].ref()
+    return L["predicted_text"].ref() if e == 0 else L[net_text, e].ref()
 
 
 def training_sheet(L, letters):

@@ -2,6 +2,9 @@
 one step back, and its equations in plain maths. The output layer, y = Why·h (+ by), is shared.
 
 A cell's step works on one time step, as min-char-rnn's loop body does; the engine runs the loop.
+Its recurrences are also written here once as formula text in row form (pre_activation below, the
+gated cells' cell_terms, state_formula, ...): the Step and Back sheets, the network blocks and
+Generate all write them with these, each giving its own references.
 """
 import numpy as np
 
@@ -14,6 +17,17 @@ def outer(a, b):
     return np.einsum("i,j->ij", a, b)
 
 
+def pre_activation(wx, wh):
+    """a = Wx·x + (Wh·h' + b), in row form: wx, wh references or expressions (a Step sheet's cells, a
+    network block's or Generate's SUMPRODUCTs). The tanh cells and every gate sum alike."""
+    return f"{wx}+{wh}"
+
+
+def recurrent_term(product, b):
+    """Wh·h' + b, in row form: the product as a reference or an expression."""
+    return f"{product}+{b}"
+
+
 class NetworkCell:
     name = ""                # the --model value
     summary = ""             # a few words for the About sheet
@@ -21,9 +35,9 @@ class NetworkCell:
     state = ("h",)           # what a step hands to the next one (zero before the first)
     recurrent = True         # False: h_t depends on x_t alone (the feed-forward contrast)
     activation = TANH        # of the hidden state (activations.py), as torch's `nonlinearity`
-    sheets = ""              # its sheet family, the module of rnn_sheet/sheets/ that draws its own parts
-                             # (a name, not an import: the model knows nothing of sheets); a subclass
-                             # that sets none draws with its parent's
+    sheets = ""              # its sheet family, the class that draws its own parts: "module.Class" below
+                             # rnn_sheet/sheets/ (sheets/family.py; a name, not an import: the model knows
+                             # nothing of sheets); a subclass that sets none draws with its parent's
     flow_note = ""           # the Gradient flow sheet's sentence, when the family's does not fit the cell
 
     def hidden_shapes(self, V, H):

@@ -8,7 +8,7 @@ from .base import NetworkCell, outer
 
 class FeedForwardCell(NetworkCell):
     name = "feedforward"
-    sheets = "feedforward"
+    sheets = "feedforward.FeedForwardFamily"
     summary = "no recurrent term: a feed-forward network, without memory"
     biases = ("bh", "by")
     recurrent = False

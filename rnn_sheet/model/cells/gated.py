@@ -81,7 +81,7 @@ SIGMOID_NOTE = ("sigmoid", "σ(a) = 1 / (1 + exp(-a)), computed as (1 + tanh(a/2
 
 class LSTMCell(GatedCell):
     name = "lstm"
-    sheets = "lstm"
+    sheets = "lstm.LSTMFamily"
     summary = "long short-term memory: input, forget and output gates and a cell state"
     state = ("h", "c")
     gates = (Gate("i", "input gate", SIGMOID), Gate("f", "forget gate", SIGMOID),
@@ -121,6 +121,35 @@ class LSTMCell(GatedCell):
                 **{f"d_{k}": d[k] for k in d}, **{f"da_{k}": da[k] for k in da}}
         return rows, self._backward(da, now, prev, x), {"h": dh_next, "c": dc_next}
 
+    # --- the recurrences as formula text, in row form: each argument a reference or an expression, so
+    # that a Step or Back sheet's cells and a network block's or Generate's rows write them alike ---
+
+    @staticmethod
+    def cell_terms(f, c_prev, i, g):
+        """c = f ∘ c' + i ∘ g, as its two terms (a Step sheet shows each in a cell)."""
+        return f"{f}*{c_prev}", f"{i}*{g}"
+
+    @staticmethod
+    def hidden_formula(o, tanh_c):
+        """h = o ∘ tanh(c)."""
+        return f"{o}*{tanh_c}"
+
+    @staticmethod
+    def cell_error(dh, o, tanh_c, dc_next):
+        """dc = dh ∘ o ∘ (1 - tanh(c)²) + dc_next (None: nothing comes back after the last step)."""
+        out = f"{dh}*{o}*{TANH.slope_formula(tanh_c)}"
+        return out if dc_next is None else f"{out}+{dc_next}"
+
+    @staticmethod
+    def cell_carry(f, dc):
+        """dc_next = f ∘ dc: what the cell state hands back to step t-1."""
+        return f"{f}*{dc}"
+
+    @staticmethod
+    def gate_errors(dh, dc, tanh_c, c_prev, i, g):
+        """Each gate's error after its activation: di = dc ∘ g, df = dc ∘ c', do = dh ∘ tanh(c), dg = dc ∘ i."""
+        return {"i": f"{dc}*{g}", "f": f"{dc}*{c_prev}", "o": f"{dh}*{tanh_c}", "g": f"{dc}*{i}"}
+
     def forward_equations(self):
         return self.gate_equations() + [
             ("cell state", "c_t = f_t ∘ c(t-1) + i_t ∘ g_t,   c_0 = 0"),
@@ -140,7 +169,7 @@ class LSTMCell(GatedCell):
 
 class GRUCell(GatedCell):
     name = "gru"
-    sheets = "gru"
+    sheets = "gru.GRUFamily"
     summary = "gated recurrent unit: update and reset gates"
     gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID),
              Gate("n", "candidate", TANH, recurrent="rh"))
@@ -175,6 +204,43 @@ class GRUCell(GatedCell):
         rows = {"drh": drh, "dh_next": dh_next, **{f"d_{k}": d[k] for k in d}, **{f"da_{k}": da[k] for k in da}}
         return rows, self._backward(da, now, prev, x), {"h": dh_next}
 
+    # --- the recurrences as formula text, in row form (as LSTMCell's) ---
+
+    @staticmethod
+    def new_term(z, n):
+        """(1 - z) ∘ n, the first term of h = (1 - z) ∘ n + z ∘ h' (a Step sheet shows each in a cell)."""
+        return f"(1-{z})*{n}"
+
+    @staticmethod
+    def kept_term(z, h_prev):
+        """z ∘ h', the second term of h."""
+        return f"{z}*{h_prev}"
+
+    @classmethod
+    def state_formula(cls, z, n, h_prev):
+        """h = (1 - z) ∘ n + z ∘ h'."""
+        return f"{cls.new_term(z, n)}+{cls.kept_term(z, h_prev)}"
+
+    @staticmethod
+    def reset_formula(r, h_prev):
+        """r ∘ h': the memory the (reset-before) candidate sees."""
+        return f"{r}*{h_prev}"
+
+    @staticmethod
+    def new_error(dh, z):
+        """Back through h = (1 - z) ∘ n + z ∘ h' to n: dn = dh ∘ (1 - z)."""
+        return f"{dh}*(1-{z})"
+
+    @staticmethod
+    def update_error(dh, h_prev, n):
+        """... and to z: dz = dh ∘ (h' - n)."""
+        return f"{dh}*({h_prev}-{n})"
+
+    @staticmethod
+    def kept_back(dh, z):
+        """dh ∘ z: what h hands back to h' through the copy z ∘ h' (the first term of dh_next)."""
+        return f"{dh}*{z}"
+
     def forward_equations(self):
         return self.gate_equations() + [("hidden state", "h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1),   h_0 = 0")]
 
@@ -199,7 +265,7 @@ class GRUPyTorchCell(GRUCell):
 
     torch's r and z carry two biases each, b_i* + b_h*, which act as one: br, bz here."""
     name = "gru-pytorch"
-    sheets = "gru_pytorch"
+    sheets = "gru_pytorch.GRUPyTorchFamily"
     summary = "the GRU of torch.nn.GRU, Keras and cuDNN: the reset gate applied after Whn·h' (reset-after)"
     gates = (Gate("z", "update gate", SIGMOID), Gate("r", "reset gate", SIGMOID), Gate("n", "candidate", TANH))
     biases = ("bz", "br", "bn", "bhn", "by")

@@ -13,7 +13,7 @@ from .base import NetworkCell, outer
 class StandardCell(NetworkCell):
     name = "standard"
     summary = "min-char-rnn"
-    sheets = "rnn"
+    sheets = "rnn.TanhFamily"
     bias = "bh"              # what the equations call the hidden bias
     biases = ("bh", "by")
     scalar_recurrence = False
