@@ -259,3 +259,7 @@ def run(argv=None):
         sys.exit(1)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":     # python -m rnn_sheet.cli, as the installed rnn-sheet
+    run()
