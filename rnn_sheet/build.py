@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .model.fingerprint import fingerprint
 from .model.scenario import InputError, find_template, make_scenario, read_template
+from .model.textinput import make_any_scenario
 from .sheets import build
 
 FORMATS = ("xlsx", "ods")
@@ -69,7 +70,7 @@ def default_stem(sc, no_template=False, out=None, text_file=None):
     if out is not None or text_file is not None:
         return stem_of(sc, text_file)
     if sc.template:
-        base = make_scenario(sc.template)
+        base = make_any_scenario(sc.template)      # a template may train on a text (min-char-rnn)
     else:
         base = make_scenario(sc.word, use_template=False)
     parts = ["no-template"] if no_template and find_template(sc.word) else []
@@ -84,12 +85,14 @@ def default_stem(sc, no_template=False, out=None, text_file=None):
 def _settings(sc):
     """A scenario's settings as they read in a file name (those at their defaults left out)."""
     mu = getattr(sc.optimizer, "mu", 0.9)
+    epochs = "epochs" if sc.text is None else "iterations"     # a text trains for --iterations
     out = {"vocab": "vocab" if sc.vocab != "".join(dict.fromkeys(sc.word)) else "", "model": sc.model,
            "hidden": f"hidden{sc.hidden}", "seed": f"seed{sc.seed}" if sc.weights_from == "seed" else "",
            "weights": "weights" if sc.weights_from == "file" else "", "lr": f"lr{sc.lr:g}",
            "optimizer": sc.optimizer.name, "momentum": f"mu{mu:g}" if mu != 0.9 else "",
-           "epochs": f"epochs{sc.epochs}", "clip": f"clip{sc.clip:g}" if sc.clip else "",
+           "epochs": f"{epochs}{sc.epochs}", "clip": f"clip{sc.clip:g}" if sc.clip else "",
            "loss": f"loss-{sc.loss_mode}", "generate": f"generate{sc.generate}" if sc.generate else "",
+           "seq_length": f"seq-length{sc.seq_length}" if sc.text is not None else "",
            "start": f"start-{sc.start}" if sc.generate else "",
            "temperature": f"temperature{sc.temperature:g}" if sc.temperature else "", "layout": sc.layout}
     return {k: v for k, v in out.items() if v}
@@ -154,10 +157,11 @@ def variant(sc, seed):
                    weights_from="seed")
 
 
-def write_class_set(sc, formats, out, exercise, n, seed, progress=None):
+def write_class_set(sc, formats, out, exercise, n, seed, progress=None, text_file=None):
     """Variant k (1..n, its weights from seed + k) as NAME-vKK-exercise and NAME-vKK-answers in each
-    format, and NAME-variants.csv listing them; returns the paths written."""
-    stem, folder = default_stem(sc, out=out), Path(out or "output")
+    format, and NAME-variants.csv listing them (NAME as a single build's: a text file's stem, not its
+    first chunk); returns the paths written."""
+    stem, folder = default_stem(sc, out=out, text_file=text_file), Path(out or "output")
     width, written, rows = len(str(n)), [], []
     with Staged() as staged:        # the whole set, or nothing
         for k in range(1, n + 1):

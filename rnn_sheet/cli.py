@@ -105,7 +105,7 @@ def build(word, text_file, seq_length, iterations, vocab, hidden, model, seed, w
     if pdf:
         building.require_libreoffice()
     if variants is not None:
-        return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf)
+        return class_set(sc, formats, out, exercise, variants, building.first_seed(sc, seed), pdf, text_file)
     paths = building.output_paths(building.default_stem(sc, no_template, out, text_file), formats, out)
     started = time.monotonic()
     with LazyBar("building", started) as bar:
@@ -127,10 +127,10 @@ def build(word, text_file, seq_length, iterations, vocab, hidden, model, seed, w
                    f"{smoothed(losses, sc.V, sc.seq_length)[-1]:.6f}")
 
 
-def class_set(sc, formats, out, exercise, n, seed, pdf):
+def class_set(sc, formats, out, exercise, n, seed, pdf, text_file=None):
     variants = f"{n} variant{'s' if n > 1 else ''}"
     with LazyBar(f"building {variants}", time.monotonic()) as bar:
-        written = building.write_class_set(sc, formats, out, exercise, n, seed, progress=bar)
+        written = building.write_class_set(sc, formats, out, exercise, n, seed, progress=bar, text_file=text_file)
     for path in written:
         click.echo(f"wrote {path}")
     if pdf:

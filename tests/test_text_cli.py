@@ -124,3 +124,21 @@ def test_the_template_trains_on_its_text(tmp_path, cli):
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert Path(tmp_path / "m.xlsx").is_file()
+
+
+def test_the_template_without_out_is_named_by_its_settings(tmp_path, cli):
+    # Found by the combination sweep: naming a template's build read min-char-rnn as a word template
+    # and refused every build of it without --out, `rnn-sheet build min-char-rnn` too.
+    r = cli("build", "min-char-rnn", "--iterations", "2", "--seq-length", "3", "--hidden", "2", "--model", "gru",
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "wrote output/min-char-rnn-gru-hidden2-iterations2-seq-length3.xlsx" in r.stdout
+
+
+def test_a_class_set_is_named_by_the_file(folder, cli):
+    r = cli("build", "--text", "cat.txt", "--seq-length", "4", "--iterations", "2", "--hidden", "2",
+            "--exercise", "--variants", "2", cwd=folder)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (folder / "output").iterdir()) == [
+        "cat-v1-answers.xlsx", "cat-v1-exercise.xlsx", "cat-v2-answers.xlsx", "cat-v2-exercise.xlsx",
+        "cat-variants.csv"]
