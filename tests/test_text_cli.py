@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_sheet.model import cells
+from rnn_sheet.model.engine import generate
 from rnn_sheet.model.text import train_text
 from rnn_sheet.model.textinput import make_any_scenario, text_scenario
 from rnn_sheet.sheets import build, plan
@@ -142,3 +143,26 @@ def test_a_class_set_is_named_by_the_file(folder, cli):
     assert sorted(p.name for p in (folder / "output").iterdir()) == [
         "cat-v1-answers.xlsx", "cat-v1-exercise.xlsx", "cat-v2-answers.xlsx", "cat-v2-exercise.xlsx",
         "cat-variants.csv"]
+
+
+@pytest.mark.parametrize("temperature", [None, 0.5])
+def test_generation_is_greedy_unless_a_temperature_is_given(folder, temperature):
+    # The help says "greedily unless --temperature"; a text build sampled at T = 1 all the same.
+    sc = make_any_scenario(None, text_file=folder / "cat.txt", seq_length=4, iterations=3, hidden=2, generate=5,
+                           temperature=temperature)
+    assert sc.temperature == temperature and len(sc.draws) == (5 if temperature else 0)
+    built = build(sc)
+    final = train_text(sc.params, [sc.vocab.index(c) for c in sc.text], 4, 3, sc.lr, 5.0, "all",
+                       sc.optimizer)[3].params
+    G = generate(final, sc.vocab.index(sc.start), 5, temperature, sc.draws)
+    if temperature is None:     # each letter the most probable after the one before
+        assert list(G.outputs) == [int(np.argmax(y)) for y in G.y]
+    L = built.layout
+    shown = L.placed[L.key("generated")].value(built.context, L.key("generated")[1])
+    assert shown == "".join(sc.vocab[k] for k in G.outputs)
+    assert ("temperature" in built.book.names) == (temperature is not None)
+
+
+def test_the_template_samples_as_min_char_rnn_and_generates_nothing_when_told(tmp_path):
+    assert make_any_scenario("min-char-rnn", iterations=1).temperature == 1.0
+    assert make_any_scenario("min-char-rnn", iterations=1, generate=0).temperature is None

@@ -27,14 +27,16 @@ def scenarios():
     def text(**kw):
         return text_scenario(TEXT, **{"seq_length": 4, "iterations": 7, "hidden": 3, **kw})
     return {
-        "standard_adagrad": text(model="standard", optimizer="adagrad", clip=5.0, generate=6, seed=1),
+        # generation sampled (with a temperature) and greedy (without one: the help's "greedily")
+        "standard_adagrad": text(model="standard", optimizer="adagrad", clip=5.0, generate=6, temperature=1.0, seed=1),
         "article_sgd_last": text(model="article", optimizer="sgd", clip=None, loss_mode="last", seed=2),
-        "lstm_adam": text(model="lstm", optimizer="adam", clip=None, lr=0.05, seed=3),
+        "lstm_adam": text(model="lstm", optimizer="adam", clip=None, lr=0.05, generate=5, seed=3),
         "gru_momentum": text(model="gru", optimizer="momentum", clip=1.0, generate=4, seed=4),
         "feedforward_adagrad": text(model="feedforward", hidden=2, seed=5),
         # cells added since: the text loop uses any cell through its interface
-        **{f"{m}_adam": text(model=m, optimizer="adam", lr=0.05, seed=6) for m in cells.CELLS
-           if m not in ("article", "standard", "lstm", "gru", "feedforward")},
+        **{f"{m}_adam": text(model=m, optimizer="adam", lr=0.05, seed=6,
+                             **({"generate": 5, "temperature": 0.7} if m == "gru-pytorch" else {}))
+           for m in cells.CELLS if m not in ("article", "standard", "lstm", "gru", "feedforward")},
         "standard_one_iteration": text(model="standard", iterations=1, seq_length=22),
     }
 

@@ -69,9 +69,12 @@ def text_scenario(text, *, seq_length=None, iterations=None, source="the text", 
     _whole(seq_length, f"--seq-length ({source} has {len(shown)} characters)", 1, longest)
     iterations = _whole(iterations if iterations is not None else tpl.get("iterations", DEFAULT_ITERATIONS),
                         "--iterations", 1, MAX_ITERATIONS)
+    told = {flag for flag, value in flags.items() if value is not None}
     for flag, key in FLAG_KEYS.items():
         if flags.get(flag) is None:
             flags[flag] = tpl.get(key, TEXT_DEFAULTS.get(flag))
+    if not flags.get("generate") and "temperature" not in told:
+        flags["temperature"] = None     # a template's way of generating, where nothing is generated
     vocab = flags.pop("vocab")
     vocab = visible(vocab, "the vocabulary") if vocab else "".join(dict.fromkeys(shown))
     if len(set(shown)) > MAX_VOCAB:
@@ -79,8 +82,6 @@ def text_scenario(text, *, seq_length=None, iterations=None, source="the text", 
     missing = [c for c in shown if c not in vocab]
     if missing:
         raise InputError(f"{missing[0]!r} in {source} is not in the vocabulary {vocab!r}")
-    if flags.get("generate") and flags.get("temperature") is None:
-        flags["temperature"] = 1.0      # min-char-rnn samples: np.random.choice(p=softmax(y))
     sc = scenarios.make_scenario(shown[:seq_length + 1], vocab=vocab, use_template=False, **flags)
     return dataclasses.replace(sc, text=shown, seq_length=seq_length, epochs=iterations, template=template,
                                description=tpl.get("description", ""))

@@ -150,6 +150,9 @@ def generate_sheet(L, letters):
     sampled = L.sc.temperature is not None
     S = SheetPlan("Generate", "training")
     weights = f"the weights after epoch {L.epochs} (Training sheet)" if L.epochs else "the Parameters sheet"
+    if L.sc.text is not None:
+        weights = (f"the weights after the {L.epochs} iterations' updates (the last Iterations sheet)"
+                   if L.epochs > 1 else "the weights after the update (Update sheet)")
     how = ("Sampled: each letter is drawn from softmax(y / T) with the draw u on its row. "
            f"Uses {weights}; type another start letter, temperature or draw.") if sampled else \
         f"Greedy: the most probable letter wins. Uses {weights}; type another start letter."
