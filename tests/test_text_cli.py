@@ -163,6 +163,6 @@ def test_generation_is_greedy_unless_a_temperature_is_given(folder, temperature)
     assert ("temperature" in built.book.names) == (temperature is not None)
 
 
-def test_the_template_samples_as_min_char_rnn_and_generates_nothing_when_told(tmp_path):
-    assert make_any_scenario("min-char-rnn", iterations=1).temperature == 1.0
-    assert make_any_scenario("min-char-rnn", iterations=1, generate=0).temperature is None
+def test_the_template_generates_greedily_unless_a_temperature_is_given():
+    assert make_any_scenario("min-char-rnn", iterations=1).temperature is None
+    assert make_any_scenario("min-char-rnn", iterations=1, temperature=1.0).temperature == 1.0

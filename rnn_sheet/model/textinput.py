@@ -69,12 +69,9 @@ def text_scenario(text, *, seq_length=None, iterations=None, source="the text", 
     _whole(seq_length, f"--seq-length ({source} has {len(shown)} characters)", 1, longest)
     iterations = _whole(iterations if iterations is not None else tpl.get("iterations", DEFAULT_ITERATIONS),
                         "--iterations", 1, MAX_ITERATIONS)
-    told = {flag for flag, value in flags.items() if value is not None}
     for flag, key in FLAG_KEYS.items():
         if flags.get(flag) is None:
             flags[flag] = tpl.get(key, TEXT_DEFAULTS.get(flag))
-    if not flags.get("generate") and "temperature" not in told:
-        flags["temperature"] = None     # a template's way of generating, where nothing is generated
     vocab = flags.pop("vocab")
     vocab = visible(vocab, "the vocabulary") if vocab else "".join(dict.fromkeys(shown))
     if len(set(shown)) > MAX_VOCAB:
