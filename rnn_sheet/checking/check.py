@@ -184,7 +184,9 @@ def _as_param(cells_, shape):
 def scenario_of(book, named):
     """The Scenario the workbook now holds: its letters, weights and settings as they are in the file."""
     vocab = _letters(named["vocab"], "vocabulary")
-    word = _letters(named["word"], "word")
+    # A text book's word links to its first chunk: read the letters it links to, not the links
+    # (a program that saves no cached values, as openpyxl, leaves the links empty).
+    word = _text_letters(named)[:_seq_length(named) + 1] if "text" in named else _letters(named["word"], "word")
     check_text(word, vocab)
     cell = cell_of(named)
     missing = [n for n in cell.param_names if n not in named]
@@ -231,12 +233,20 @@ def _within_limits(sc):
 def _text_of(sc, named):
     """A book that trains on a text: its text (its letters as the Text sheet holds them now), the
     chunk length it was built for and its iterations."""
-    text = _letters(named["text"], "text") + (_letters(named["text_tail"], "text") if "text_tail" in named else "")
+    text = _text_letters(named)
     missing = [c for c in text if c not in sc.vocab]
     if missing:
         raise InputError(f"{missing[0]!r} in the text is not in the vocabulary {sc.vocab!r}")
-    S = int(_number(named["seq_length"], "seq_length"))
+    S = _seq_length(named)
     return replace(sc, text=text, seq_length=S, word=text[:S + 1], epochs=named["loss_iterations"].size)
+
+
+def _text_letters(named):
+    return _letters(named["text"], "text") + (_letters(named["text_tail"], "text") if "text_tail" in named else "")
+
+
+def _seq_length(named):
+    return int(_number(named["seq_length"], "seq_length"))
 
 
 def cell_of(named):

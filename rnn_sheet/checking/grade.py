@@ -41,7 +41,8 @@ from .read import TooLarge, Workbook, name_cells, read_values, xlsx_names
 TOLERANCE = 1e-4        # as the exercise's self-check cells
 # Defined names a file's own scenario is read from (check.scenario_of), besides the parameters.
 CANNOT_OPEN = "LibreOffice cannot open it as a spreadsheet"
-INPUTS = ("model", "vocab", "word", "lr", "clip", "loss_epochs", "generated", "start", "loss_1")
+INPUTS = ("model", "vocab", "word", "lr", "clip", "loss_epochs", "generated", "start", "loss_1",
+          "text", "text_tail", "seq_length", "loss_iterations", "optimizer", "momentum")     # a text's
 
 
 @dataclass
