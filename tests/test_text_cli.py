@@ -165,3 +165,11 @@ def test_generation_is_greedy_unless_a_temperature_is_given(folder, temperature)
 def test_the_template_generates_greedily_unless_a_temperature_is_given():
     assert make_any_scenario("min-char-rnn", iterations=1).temperature is None
     assert make_any_scenario("min-char-rnn", iterations=1, temperature=1.0).temperature == 1.0
+
+
+def test_the_training_sheets_chunk_column_fits_its_letters(folder):
+    # It was the p column that got the chunk's width: the printed chunks ran over their neighbours.
+    sheet = build(make_any_scenario(None, text_file=folder / "cat.txt", seq_length=12, iterations=2)).book.sheet(
+        "Training")
+    col = next(c for (r, c), cell in sheet.cells.items() if cell.value == "chunk")
+    assert sheet.widths[col] >= 12 + 1 and sheet.widths[col - 2] < 12

@@ -64,14 +64,24 @@ first_chunk = Quantity("word", lambda c, t: np.array(list(c.sc.word), dtype=obje
                             "iteration's letters. Step t reads letter t (x_t) and must predict letter t+1.")
 
 
+def symbols(text):
+    """What the Text sheet's invisible letters look like there."""
+    shown = [f"{c} stands for a {what}" for c, what in (("↵", "newline"), ("⇥", "tab"), ("␍", "carriage return"))
+             if c in text]
+    if " " in text:
+        shown.append("a cell that looks empty holds a space (␣ in labels)")
+    text = "; ".join(shown)
+    return text[:1].upper() + text[1:] + "." if shown else ""
+
+
 def text_sheet(L):
     """The Text sheet; the Parameters sheet's word becomes a link to its first chunk."""
     sc, S = L.sc, L.sc.seq_length
     n, tail = full_rows(sc), len(sc.text) - full_rows(sc) * S
     P = SheetPlan("Text", "parameters")
     P.title(f"Text: {len(sc.text)} letters, {S} a row (seq_length)",
-            "Yellow cells are inputs: type another letter (one of the vocabulary) and every iteration that "
-            "reads it recomputes. ↵ stands for a newline.")
+            ["Yellow cells are inputs: type another letter (one of the vocabulary) and every iteration that "
+             "reads it recomputes."] + [symbols(sc.text)] * bool(symbols(sc.text)))
     P.band("seq_length", [Part(seq_length, None, "seq_length S", 1)])
     L.name("seq_length", seq_length)
     labels = [f"p={r * S}" for r in range(n)]

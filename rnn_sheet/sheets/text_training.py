@@ -99,10 +99,9 @@ def training_sheet(L):
             "Iteration 0 is the worked one (Step, Back, Update sheets); iteration k runs on the weights after k "
             "updates (Iterations sheets). Edit lr or a weight and every iteration recomputes.")
     P.band("Loss per iteration", [
-        Part(it_no, None, "n", N), Part(it_p, None, "p", N), Part(chunk_text, None, "chunk", N),
+        Part(it_no, None, "n", N), Part(it_p, None, "p", N), Part(chunk_text, None, "chunk", N, width=S + 3),
         Part(it_reset, None, "h before", N), Part(loss_iterations, None, "loss", N),
         Part(smooth_loss, None, "smooth loss", N)])
-    P.fit[3] = max(P.fit.get(3, 0), S + 3)
     L.name("loss_iterations", loss_iterations)
     L.name("smooth_loss", smooth_loss)
     P.chart({"title": "Loss and smooth loss per iteration", "x_title": "iteration", "y_title": "loss",
