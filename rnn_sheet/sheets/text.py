@@ -65,13 +65,14 @@ first_chunk = Quantity("word", lambda c, t: np.array(list(c.sc.word), dtype=obje
 
 
 def symbols(text):
-    """What the Text sheet's invisible letters look like there."""
-    shown = [f"{c} stands for a {what}" for c, what in (("↵", "newline"), ("⇥", "tab"), ("␍", "carriage return"))
+    """Lines saying what the Text sheet's invisible letters look like there (short: a line longer
+    than a narrow sheet's printed page is cut off at its edge)."""
+    shown = [f"{c} for a {what}" for c, what in (("↵", "newline"), ("⇥", "tab"), ("␍", "carriage return"))
              if c in text]
+    lines = [", ".join(shown).replace(" for", " stands for", 1) + "."] if shown else []
     if " " in text:
-        shown.append("a cell that looks empty holds a space (␣ in labels)")
-    text = "; ".join(shown)
-    return text[:1].upper() + text[1:] + "." if shown else ""
+        lines.append("A cell that looks empty holds a space (␣ in labels).")
+    return lines
 
 
 def text_sheet(L):
@@ -80,8 +81,8 @@ def text_sheet(L):
     n, tail = full_rows(sc), len(sc.text) - full_rows(sc) * S
     P = SheetPlan("Text", "parameters")
     P.title(f"Text: {len(sc.text)} letters, {S} a row (seq_length)",
-            ["Yellow cells are inputs: type another letter (one of the vocabulary) and every iteration that "
-             "reads it recomputes."] + [symbols(sc.text)] * bool(symbols(sc.text)))
+            ["Yellow cells are inputs: type another letter (one of the vocabulary)",
+             "and every iteration that reads it recomputes.", *symbols(sc.text)])
     P.band("seq_length", [Part(seq_length, None, "seq_length S", 1)])
     L.name("seq_length", seq_length)
     labels = [f"p={r * S}" for r in range(n)]
