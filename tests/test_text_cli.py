@@ -173,3 +173,12 @@ def test_the_training_sheets_chunk_column_fits_its_letters(folder):
         "Training")
     col = next(c for (r, c), cell in sheet.cells.items() if cell.value == "chunk")
     assert sheet.widths[col] >= 12 + 1 and sheet.widths[col - 2] < 12
+
+
+def test_a_vocabulary_may_give_the_newline_as_its_symbol(folder):
+    # As the sheets show it: a vocabulary copied from a book was refused ("contains '↵'").
+    for vocab in ("the ca↵sonm.xyz", "the ca\nsonm.xyz"):
+        sc = make_any_scenario(None, text_file=folder / "cat.txt", seq_length=4, iterations=1, vocab=vocab)
+        assert sc.vocab == "the ca↵sonm.xyz"
+    with pytest.raises(Exception, match="repeats '↵'"):
+        make_any_scenario(None, text_file=folder / "cat.txt", seq_length=4, iterations=1, vocab="the ca\n↵sonm.")

@@ -36,11 +36,12 @@ def read_text_file(path):
                          "give a UTF-8 text file") from None
 
 
-def visible(text, source="the text"):
+def visible(text, source="the text", symbols_ok=False):
     """The text with newlines, tabs and carriage returns as their symbols; other control characters
-    mean it is no text."""
+    mean it is no text. symbols_ok: the symbols may be given as themselves (a vocabulary copied from
+    a sheet's), else they are refused (a text's own ↵ could not be told from a newline)."""
     taken = sorted({c for c in text if c in VISIBLE.values()})
-    if taken:
+    if taken and not symbols_ok:
         raise InputError(f"{source} contains {taken[0]!r}, which the sheets use for a newline, tab or "
                          "carriage return")
     shown = "".join(VISIBLE.get(c, c) for c in text)
@@ -73,7 +74,7 @@ def text_scenario(text, *, seq_length=None, iterations=None, source="the text", 
         if flags.get(flag) is None:
             flags[flag] = tpl.get(key, TEXT_DEFAULTS.get(flag))
     vocab = flags.pop("vocab")
-    vocab = visible(vocab, "the vocabulary") if vocab else "".join(dict.fromkeys(shown))
+    vocab = visible(vocab, "the vocabulary", symbols_ok=True) if vocab else "".join(dict.fromkeys(shown))
     if len(set(shown)) > MAX_VOCAB:
         raise InputError(f"{source} has {len(set(shown))} distinct characters; at most {MAX_VOCAB} are supported")
     missing = [c for c in shown if c not in vocab]
