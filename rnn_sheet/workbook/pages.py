@@ -14,6 +14,7 @@ page ends.) A sheet several pages wide prints only the pages across that hold so
 area is one range per run of row pages that reach as far right (print_ranges), so a narrow band
 below a wide one prints no blank page beside it.
 """
+import bisect
 import math
 
 from .book import Kind
@@ -60,8 +61,11 @@ def scale(sheet):
     points = sum(_columns(sheet))
     least = round(100 * MIN_SCALE)
     pct = max(least, min(100, math.floor(100 * printable()[0] * WIDTH_SAFETY / points) if points else 100))
+    short = SHORT * printable()[1] * SAFETY * 100 / pct
+    if pct == least or printed_rows(sheet) * ROW_HEIGHT > short:        # no row is lower than that
+        return pct / 100
     heights = row_heights(sheet)
-    if pct == least or sum(heights) > SHORT * printable()[1] * SAFETY * 100 / pct:
+    if sum(heights) > short:
         return pct / 100
     fewest = len(_row_breaks(sheet, heights, least / 100))
     return next(p for p in range(pct, least - 1, -1) if len(_row_breaks(sheet, heights, p / 100)) == fewest) / 100
@@ -93,27 +97,22 @@ def column_breaks(sheet):
         start = at
 
 
-def _held(sheet):
-    """held[k][c]: how many things row page k (between row_breaks) prints in column c: cells that
-    show something, an exercise's empty answer cells, a merged caption's columns, a chart's (many)."""
+def _held(sheet, downs):
+    """held[k][c]: how many things row page k (between the row breaks `downs`) prints in column c:
+    cells that show something, an exercise's empty answer cells, a merged caption's columns, a chart's."""
     rows, cols = printed_rows(sheet), sheet.extent[1]
-    downs = row_breaks(sheet)
     held = [[0] * cols for _ in range(len(downs) + 1)]
-
-    def mark(first, last, col0, col1, n=1):
-        for k in range(sum(1 for b in downs if b <= first), sum(1 for b in downs if b <= last) + 1):
-            for col in range(col0, min(col1, cols - 1) + 1):
-                held[k][col] += n
     for (row, col), cell in sheet.cells.items():
-        if row < rows and (cell.kind is Kind.BLANK or str(cell.value if cell.value is not None else "").strip()):
-            mark(row, row, col, col)
-    for row, col, n in sheet.merges:
-        if row < rows:
-            mark(row, row, col + 1, col + n - 1)
-    for chart in sheet.charts:
-        if chart.anchor[0] < rows:
-            mark(chart.anchor[0], min(rows, chart.anchor[0] + chart.size[0]) - 1, chart.anchor[1],
-                 chart.anchor[1] + chart.size[1] - 1)
+        value = cell.value
+        if row < rows and (cell.kind is Kind.BLANK if value is None else not isinstance(value, str) or value.strip()):
+            held[bisect.bisect_right(downs, row)][col] += 1
+    spans = [(row, row, col + 1, col + n - 1) for row, col, n in sheet.merges if row < rows]
+    spans += [(c.anchor[0], min(rows, c.anchor[0] + c.size[0]) - 1, c.anchor[1], c.anchor[1] + c.size[1] - 1)
+              for c in sheet.charts if c.anchor[0] < rows]
+    for first, last, col0, col1 in spans:
+        for k in range(bisect.bisect_right(downs, first), bisect.bisect_right(downs, last) + 1):
+            for col in range(col0, min(col1, cols - 1) + 1):
+                held[k][col] += 1
     return held
 
 
@@ -219,19 +218,21 @@ def _inside(ranges, n):
     return inside
 
 
-def print_ranges(sheet):
+def print_ranges(sheet, downs=None, across=None):
     """The print area as (first row, last row, last column) ranges, each from column A: one range
     for a sheet one page wide; for a wider one, each run of row pages (row_breaks) whose content
     ends on the same page across is a range ending at that page's last column. Excel and LibreOffice
-    start each range on a new page, and print no page across that the range does not reach."""
+    start each range on a new page, and print no page across that the range does not reach.
+    (downs, across: the sheet's row_breaks and column_breaks, when the caller has them.)"""
     rows, cols = printed_rows(sheet), sheet.extent[1]
-    across = column_breaks(sheet)
+    across = column_breaks(sheet) if across is None else across
     if not across:
         return [(0, rows - 1, cols - 1)]
-    downs = [0] + row_breaks(sheet) + [rows]
+    downs = row_breaks(sheet) if downs is None else downs
+    edges = [0] + downs + [rows]
     ends = across + [cols]
     out = []
-    for (a, b), line in zip(zip(downs, downs[1:]), _held(sheet)):
+    for (a, b), line in zip(zip(edges, edges[1:]), _held(sheet, downs)):
         last = max((c for c, n in enumerate(line) if n), default=0)
         reach = ends[sum(1 for brk in across if brk <= last)] - 1
         if out and out[-1][2] == reach:

@@ -144,15 +144,16 @@ def _print_setup(ws, sheet):
     page, and page breaks between bands so that none is cut (pages.row_breaks); a sheet several pages
     wide prints only the pages across that hold something (pages.print_ranges). Value cells have
     borders, so gridlines stay off on screen and paper."""
-    print_areas(ws, [(first, 0, last, last_col) for first, last, last_col in print_ranges(sheet)])
+    downs, across = row_breaks(sheet), column_breaks(sheet)
+    print_areas(ws, [(first, 0, last, last_col) for first, last, last_col in print_ranges(sheet, downs, across)])
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
     ws.set_margins(left=MARGIN_INCHES[0], right=MARGIN_INCHES[0], top=MARGIN_INCHES[1], bottom=MARGIN_INCHES[1])
     ws.set_print_scale(round(100 * scale(sheet)))
     ws.print_across()
-    ws.set_h_pagebreaks(row_breaks(sheet))
-    ws.set_v_pagebreaks(column_breaks(sheet))
+    ws.set_h_pagebreaks(downs)
+    ws.set_v_pagebreaks(across)
     ws.set_header("&L&A")
     ws.set_footer("&Lrnn-sheet&RPage &P of &N")
 
