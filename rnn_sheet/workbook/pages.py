@@ -8,7 +8,8 @@ so that a band's halves follow one another. How many rows a page holds depends o
 module estimates it the way Excel lays out an A4 landscape page with Excel's narrow margins
 and Calibri 11 (LibreOffice with Carlito, Calibri's metric twin, lays out the same), and places
 horizontal page breaks greedily: each page ends before the first band that would not fit on it whole,
-a band taller than a page starts a new one, and a sheet that fits on one page gets no break.
+a band taller than a page starts a new one (and is split between its lines of tables), a page that
+would hold only a scrap starts earlier (_no_scraps), and a sheet that fits on one page gets no break.
 (XlsxWriter keeps the first 1023 breaks of a sheet; after those, a very long sheet breaks where the
 page ends.) A sheet several pages wide prints only the pages across that hold something: its print
 area is one range per run of row pages that reach as far right (print_ranges), so a narrow band
