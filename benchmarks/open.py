@@ -4,6 +4,8 @@
     python benchmarks/open.py --cases hello,t30 --repeats 5
     python benchmarks/open.py --against ../old-checkout   # the same books built by another checkout
     python benchmarks/open.py --cases t30 --strip notes,charts,heatmaps,styles,all   # what each part costs
+    python benchmarks/open.py --cases t30 --strip breaks,printareas,pagesetup,outline   # print setup, row groups
+    python benchmarks/open.py --cases t30 --against ../old-checkout --repeats 9   # a change's cost, best of 9
 
 Needs LibreOffice and its Python bridge (Debian: apt-get install libreoffice-calc-nogui python3-uno); the
 timing runs under the system interpreter (/usr/bin/python3, which has `uno`), whatever runs this script.
@@ -12,8 +14,12 @@ timing runs under the system interpreter (/usr/bin/python3, which has `uno`), wh
 format, a quarter reading a parameters sheet and the rest TANH of a neighbour, and nothing else: what any
 book of ours must pay to open. LibreOffice starts once (headless, a throwaway profile with its default
 settings, as a student's: .xlsx files open without recalculating); each load is
-loadComponentFromURL(Hidden) to a loaded document, then close. Loads alternate between the real and the
-bare book so that a noisy machine slows both alike; the best of the repeats is reported.
+loadComponentFromURL(Hidden) to a loaded document, then close. Each repeat loads every book once in
+turn (the real ones, their bare ones, --against's, the stripped copies), so that a noisy machine slows
+all alike, whichever pair is timed first; the best of the repeats is reported, of the
+wall-clock time and of the CPU seconds LibreOffice's process spent (its threads together: on a
+machine that other work keeps busy it moves less than the wall-clock time, though it moves too).
+Books of one shape (a book and --against's) share one bare book. --strip's 'all' strips every part.
 """
 import argparse
 import json
@@ -35,7 +41,7 @@ CASES = {   # name: (word, build options)
 }
 
 UNO_TIMER = r'''
-import json, subprocess, sys, time, uno
+import json, os, subprocess, sys, time, uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 soffice, profile, port, repeats, pairs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
@@ -52,20 +58,35 @@ for _ in range(600):
         time.sleep(0.1)
 desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
 hidden = PropertyValue(); hidden.Name, hidden.Value = "Hidden", True
+def office():
+    """soffice.bin's process (the wrapper started it): its CPU seconds are what a load costs, whatever
+    else the machine runs."""
+    for pid in os.listdir("/proc"):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if cmd[0].endswith(b"soffice.bin") and profile.encode() in b" ".join(cmd):
+            return pid
+OFFICE = office()
+def cpu():
+    fields = open(f"/proc/{OFFICE}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 def load(path):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(path), "_blank", 0, (hidden,))
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0, cpu() - c0
     doc.close(True)
     return seconds
-out = {}
-for real, bare in pairs:
-    load(real); load(bare)                          # warm-up: first loads pay for code paths
-    times = {real: [], bare: []}
-    for _ in range(repeats):
-        for path in (real, bare):
-            times[path].append(load(path))
-    out[real] = [min(times[real]), min(times[bare])]
+paths = list(dict.fromkeys(p for pair in pairs for p in pair))
+for path in paths:
+    load(path)                                      # warm-up: first loads pay for code paths
+times = {path: [] for path in paths}
+for _ in range(repeats):                            # round robin: every book meets the same machine
+    for path in paths:
+        times[path].append(load(path))
+out = {real: [min(t for t, _ in times[real]), min(t for t, _ in times[bare]),
+              min(c for _, c in times[real]), min(c for _, c in times[bare])] for real, bare in pairs}
 try:
     desktop.terminate()
 except Exception:
@@ -120,12 +141,17 @@ def bare_book(sheets, path, width=20):
 
 
 # What --strip removes from every sheet of a built .xlsx: the elements (regular expressions) and the
-# relationships that reach the part. The stripped copy is what the book would cost to open without it.
+# relationships that reach the part, and from the workbook part (xl/workbook.xml) the elements that
+# name a sheet's print area. The stripped copy is what the book would cost to open without it.
 STRIP = {
-    "notes": ([r"<legacyDrawing [^>]*/>"], ("vmlDrawing", "comments")),
-    "charts": ([r"<drawing [^>]*/>"], ("drawing",)),
-    "heatmaps": ([r"<conditionalFormatting .*?</conditionalFormatting>"], ()),
-    "styles": ([r'(<c r="[A-Z]+\d+") s="\d+"', r'(<row [^>]*?) s="\d+" customFormat="1"'], ()),
+    "notes": ([r"<legacyDrawing [^>]*/>"], ("vmlDrawing", "comments"), []),
+    "charts": ([r"<drawing [^>]*/>"], ("drawing",), []),
+    "heatmaps": ([r"<conditionalFormatting .*?</conditionalFormatting>"], (), []),
+    "styles": ([r'(<c r="[A-Z]+\d+") s="\d+"', r'(<row [^>]*?) s="\d+" customFormat="1"'], (), []),
+    "breaks": ([r"<rowBreaks .*?</rowBreaks>", r"<colBreaks .*?</colBreaks>"], (), []),
+    "printareas": ([], (), [r'<definedName name="_xlnm.Print_Area" [^>]*>[^<]*</definedName>']),
+    "pagesetup": ([r"<pageSetup [^>]*/>", r"<headerFooter>.*?</headerFooter>", r"<pageMargins [^>]*/>"], (), []),
+    "outline": ([r'(<row [^>]*?) outlineLevel="\d+"', r'<row r="\d+" spans="[\d:]+"/>'], (), []),
 }
 
 
@@ -137,10 +163,14 @@ def stripped(path, parts):
         for item in src.infolist():
             data = src.read(item).decode("utf-8") if item.filename.endswith((".xml", ".rels")) else src.read(item)
             for part in parts:
-                patterns, rel_types = STRIP[part]
+                patterns, rel_types, book_patterns = STRIP[part]
                 if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", item.filename):
                     for pattern in patterns:
                         data = re.sub(pattern, lambda m: m.group(1) if m.groups() else "", data, flags=re.S)
+                if item.filename == "xl/workbook.xml":
+                    for pattern in book_patterns:
+                        data = re.sub(pattern, "", data)
+                    data = data.replace("<definedNames></definedNames>", "")
                 if item.filename.startswith("xl/worksheets/_rels/"):
                     for rel in rel_types:
                         data = re.sub(f'<Relationship [^>]*relationships/{rel}" [^>]*/>', "", data)
@@ -160,12 +190,14 @@ def main():
     a = ap.parse_args()
     from rnn_sheet.checking.recalc import find_soffice
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-open-") as tmp:
-        pairs, info = [], {}
+        pairs, info, bares = [], {}, {}
         for name in a.cases.split(","):
             for root in [ROOT] + ([a.against.resolve()] if a.against else []):
                 path = build_case(name, tmp, root)
                 sheets = shape(path)
-                bare = bare_book(sheets, path.with_name(f"{path.stem}-bare.xlsx"))
+                if tuple(sheets) not in bares:      # books of one shape (--against's) share their bare book
+                    bares[tuple(sheets)] = bare_book(sheets, path.with_name(f"{path.stem}-bare.xlsx"))
+                bare = bares[tuple(sheets)]
                 pairs.append((str(path), str(bare)))
                 info[str(path)] = (name if root == ROOT else f"{name} ({root.name})", len(sheets),
                                    sum(n for _, n in sheets))
@@ -180,10 +212,12 @@ def main():
         if result.returncode:
             raise SystemExit(result.stderr)
         times = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{'workbook':>28} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}")
-    for path, (real, bare) in times.items():
+    print(f"{'workbook':>28} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}"
+          f" {'CPU s':>6} {'bare CPU s':>11} {'CPU ratio':>10}")
+    for path, (real, bare, real_cpu, bare_cpu) in times.items():
         name, n_sheets, n_formulas = info[path]
-        print(f"{name:>28} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}")
+        print(f"{name:>28} {n_sheets:>7} {n_formulas:>9} {real:>11.2f} {bare:>12.2f} {real / bare:>6.2f}"
+              f" {real_cpu:>6.2f} {bare_cpu:>11.2f} {real_cpu / bare_cpu:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """How a class's printouts read: each template's book (and feed-forward hello, a hello exercise)
-printed to PDF by LibreOffice in one batch, with its page count and the type size of its pages
+printed to PDF by LibreOffice in one batch, with its page count, the type size of its pages
 (rnn_sheet.checking.printed: word-box height / 1.3, so Carlito, Calibri's metric twin, must be
-installed), smallest first per sheet.
+installed), smallest first per sheet, and how many pages are near-blank (fewer than
+printed.NEAR_BLANK words between header and footer).
 
     python benchmarks/print.py [--against CHECKOUT] [--sheets] [--png FOLDER]
 
@@ -59,6 +60,11 @@ def per_sheet(pages):
     return out
 
 
+def _figures(pages):
+    return (f"{len(pages)} | {min(p.smallest for p in pages if p.words):.1f} | "
+            f"{sum(1 for p in pages if p.near_blank)}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--against", help="another checkout, measured in the same run")
@@ -74,13 +80,13 @@ def main():
             for pdf in sorted((tmp / "this-pdf").glob("*.pdf")):
                 Path(a.png).mkdir(parents=True, exist_ok=True)
                 subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(Path(a.png) / pdf.stem)], check=True)
-    head = "| book | pages | smallest type pt |" + (" before: pages | smallest pt |" if a.against else "")
-    print(head + "\n|---|---:|---:|" + ("---:|---:|" if a.against else ""))
+    head = "| book | pages | smallest type pt | near-blank |" + (
+        " before: pages | smallest pt | near-blank |" if a.against else "")
+    print(head + "\n|---|---:|---:|---:|" + ("---:|---:|---:|" if a.against else ""))
     for stem, pages in runs["this"].items():
-        row = f"| {stem} | {len(pages)} | {min(p.smallest for p in pages if p.words):.1f} |"
+        row = f"| {stem} | {_figures(pages)} |"
         if a.against:
-            old = runs["before"][stem]
-            row += f" {len(old)} | {min(p.smallest for p in old if p.words):.1f} |"
+            row += f" {_figures(runs['before'][stem])} |"
         print(row)
     if a.sheets:
         for stem, pages in runs["this"].items():

@@ -14,7 +14,8 @@ from rnn_sheet.exercise import make_exercise, parse_steps
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets import build
 from rnn_sheet.workbook import pages
-from rnn_sheet.workbook.book import Cell, Kind, Sheet
+from rnn_sheet.workbook.book import Book, Cell, Kind, Sheet
+from rnn_sheet.workbook.grid import col_name
 from rnn_sheet.writers.xlsx import write_xlsx
 
 SCENARIOS = {
@@ -177,7 +178,7 @@ def test_charts_sit_below_the_bands_they_draw():
 @pytest.mark.libreoffice
 def test_every_page_of_a_class_book_prints_readable_type(tmp_path):
     """LibreOffice prints each book (Carlito standing in for Calibri); type size = word-box height /
-    1.3 on every page (rnn_sheet.checking.printed)."""
+    1.3 on every page (rnn_sheet.checking.printed), and no page is near-blank."""
     require_soffice()
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
@@ -189,9 +190,58 @@ def test_every_page_of_a_class_book_prints_readable_type(tmp_path):
         book = make_exercise(built, parse_steps(None, built.layout.T))[0] if exercise else built.book
         paths.append(tmp_path / f"{name}.xlsx")
         write_xlsx(book, paths[-1])
-    small = []
+    small, blank = [], []
     for (name, (_, _, least)), pdf in zip(READABLE.items(), recalc.convert(paths, tmp_path / "pdf", to="pdf")):
         found = printed.pages(pdf)
         assert len(found) > 10, name
         small += [(name, p.number, p.sheet, p.smallest) for p in found if p.words and p.smallest < least]
+        # No page holds only its header and footer or a scrap: vanishing printed 10 blank pages beside
+        # its wide bands, and pages with a matrix's last column or a band's last rows.
+        blank += [(name, p.number, p.sheet, p.body) for p in found if p.near_blank]
     assert not small, small
+    assert not blank, blank
+
+
+def test_a_wide_sheet_prints_only_the_pages_across_that_hold_something(tmp_path):
+    """A band wider than a page, then narrow ones: the print area is two ranges, the second ending
+    at the first page's last column, so no blank page prints beside the narrow bands (vanishing
+    printed ten); the .xlsx holds both ranges."""
+    sheet = Sheet("Wide", "forward", width=3)
+    for c in range(1, 30):
+        sheet.cells[(1, c)] = Cell(Kind.CONST, float(c), style="const")
+    for r in range(3, 120):
+        sheet.cells[(r, 1)] = Cell(Kind.CONST, float(r), style="const")
+    sheet.bands = [(0, 1), (3, 40), (42, 80), (82, 119)]
+    across, downs = pages.column_breaks(sheet), pages.row_breaks(sheet)
+    assert across and downs
+    ranges = pages.print_ranges(sheet)
+    assert ranges == [(0, downs[0] - 1, 29), (downs[0], 119, across[0] - 1)]
+    path = tmp_path / "wide.xlsx"
+    write_xlsx(Book([sheet], {}, {}), path)
+    assert openpyxl.load_workbook(path)["Wide"].print_area == (
+        f"'Wide'!$A$1:$AD${downs[0]},'Wide'!$A${downs[0] + 1}:${col_name(across[0] - 1)}$120")
+
+
+def test_no_page_holds_only_a_small_band_between_two_that_fill_pages():
+    """Two bands that each nearly fill a page, a 3-row band between them: the greedy breaks leave it
+    alone on a page; the break before it moves up between the first band's lines instead."""
+    sheet = Sheet("Scrap", "training", width=3)
+    per_page = int(capacity(sheet) // pages.ROW_HEIGHT)
+    first, small = (0, per_page - 2), (per_page, per_page + 2)
+    last = (per_page + 4, 2 * per_page + 1)
+    more = [(a, a + per_page - 3) for a in range(2 * per_page + 3, 6 * per_page, per_page)]  # no shrinking
+    for a, b in (first, small, last, *more):
+        for r in range(a, b + 1):
+            sheet.cells[(r, 1)] = Cell(Kind.CONST, float(r), style="const")
+        sheet.cells[(a, 0)] = Cell(Kind.LABEL, "band", style="band")
+    for r in range(6, first[1], 6):             # the first band's lines: caption rows after a blank one
+        del sheet.cells[(r - 1, 1)]
+        sheet.cells[(r, 2)] = Cell(Kind.LABEL, "caption", style="caption")
+    sheet.bands = [first, small, last, *more]
+    assert pages.scale(sheet) == 1
+    brks = pages.row_breaks(sheet)
+    heights = pages.row_heights(sheet)
+    edges = [0] + brks + [len(heights)]
+    assert all(sum(heights[a:b]) >= capacity(sheet) / 4 for a, b in zip(edges, edges[1:])), brks
+    assert all(sum(heights[a:b]) <= capacity(sheet) for a, b in zip(edges, edges[1:])), brks
+    assert last[0] in brks                       # the last band still starts its own page

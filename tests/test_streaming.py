@@ -141,7 +141,7 @@ def _as_xlsxwriter_writes_it(book, path):
             else:
                 ws.write_number(row, col, cell.value, fmt)
         xlsx._decorate(ws, sheet)
-        xlsx._print_setup(ws, sheet, sheet.extent)
+        xlsx._print_setup(ws, sheet)
         for spec in sheet.charts:       # the charts are XlsxWriter's own, made as ours are (this is about rows)
             xlsx._add_chart(wb, ws, spec, book, sheet)
     for name, block in sorted(book.names.items()):

@@ -2,7 +2,9 @@
 gives every word's box, and a word's size in points is its box height / 1.3 (poppler's box spans
 the font's ascent and descent, about 1.3 em for Calibri and Carlito; an 11 pt cell printed at 100%
 measures 14.3 pt high). Fit-to-width printing shrinks every page of a wide sheet alike, so the
-smallest word of a page is that page's type size (the header and footer print at full size).
+smallest word of a page is that page's type size (the header and footer print at full size). A page
+whose body (the words between its header and footer lines) holds fewer than NEAR_BLANK words is
+near-blank: a blank page beside a wide band, or a scrap (a band's last rows, a matrix's last column).
 """
 import re
 import shutil
@@ -10,6 +12,7 @@ import subprocess
 from dataclasses import dataclass
 
 EM = 1.3                # word-box height per point of type
+NEAR_BLANK = 12         # words: the last column of a 3-row matrix has 4, a band's caption and two numbers 5
 _PAGE = re.compile(r"<page [^>]*>(.*?)</page>", re.S)
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
@@ -20,6 +23,11 @@ class Page:
     sheet: str              # the header's sheet name (the first word of the page, top left)
     smallest: float         # points: the smallest word's type size (0 on a page without words)
     words: int
+    body: int = 0           # words between the header line and the footer line
+
+    @property
+    def near_blank(self):
+        return self.body < NEAR_BLANK
 
 
 def pages(pdf):
@@ -34,7 +42,9 @@ def pages(pdf):
         sizes = [h / EM for _, _, h, _ in words]
         header = [w for w in words if w[0] == min(w[0] for w in words)] if words else []
         sheet = " ".join(t for _, _, _, t in sorted(header, key=lambda w: w[1]))
-        out.append(Page(n, _unescape(sheet), round(min(sizes), 2) if sizes else 0.0, len(words)))
+        lines = {min(w[0] for w in words), max(w[0] for w in words)} if words else set()
+        body = sum(1 for w in words if w[0] not in lines)
+        out.append(Page(n, _unescape(sheet), round(min(sizes), 2) if sizes else 0.0, len(words), body))
     return out
 
 

@@ -39,6 +39,16 @@ def xf_index(fmt):
     return fmt._get_xf_index()
 
 
+def print_areas(ws, ranges):
+    """A print area of several ranges (first row, first col, last row, last col), which Excel prints
+    each from a new page: print_area() takes one; its attribute holds the list, comma-separated."""
+    areas = []
+    for area in ranges:
+        ws.print_area(*area)
+        areas.append(ws.print_area_range)
+    ws.print_area_range = ",".join(areas)
+
+
 def extend(ws, row, col):
     """Grow the sheet's extent (its <dimension>) to (row, col), as writing a cell there would."""
     ws._check_dimensions(row, col)

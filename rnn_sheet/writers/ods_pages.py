@@ -6,7 +6,7 @@ scale, a table style per tab colour and scale, and row and column styles that br
 from odf import style, text
 from odf.namespaces import TABLENS
 
-from ..workbook.pages import column_breaks, printed_rows, row_breaks, scale
+from ..workbook.pages import MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
 from ..workbook.styles import TAB_COLORS
 from .ods_extras import lo_cell
 
@@ -42,6 +42,7 @@ class Pages:
         layout = style.PageLayout(name=f"handout{pct}")
         layout.addElement(style.PageLayoutProperties(
             printorientation="landscape", pagewidth="29.7cm", pageheight="21cm", scaleto=f"{pct}%",
+            marginleft=f"{MARGIN_INCHES[0]}in", marginright=f"{MARGIN_INCHES[0]}in",
             printpageorder="ltr", print="charts drawings objects zero-values"))
         # LibreOffice prints a header or footer only when the page layout reserves room for it.
         for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
@@ -72,8 +73,10 @@ def breaks(sheet):
 
 
 def print_range(sheet):
-    """table:print-ranges of a sheet that prints part of its rows (Training), else None."""
-    if sheet.print_rows is None:
+    """table:print-ranges of a sheet that prints part of its rows (Training) or prints ranges of
+    different widths (pages.print_ranges), else None (all of it)."""
+    ranges = print_ranges(sheet)
+    if sheet.print_rows is None and len(ranges) == 1:
         return None
-    last = (printed_rows(sheet) - 1, sheet.extent[1] - 1)
-    return f"{lo_cell(sheet.name, 0, 0)}:{lo_cell(sheet.name, *last)}"
+    return " ".join(f"{lo_cell(sheet.name, first, 0)}:{lo_cell(sheet.name, last, last_col)}"
+                    for first, last, last_col in ranges)

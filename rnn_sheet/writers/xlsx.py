@@ -17,9 +17,10 @@ import xlsxwriter.exceptions
 
 from ..workbook.book import Kind
 from ..workbook.grid import col_name
-from ..workbook.pages import column_breaks, printed_rows, row_breaks, scale
+from ..workbook.pages import MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
 from ..workbook.styles import AXIS_PT, STYLES, TAB_COLORS, TITLE_PT, column_width, heat_spec
-from .internals import StreamedWorkbook, StreamedWorksheet, extend, row_one_tag, shared_strings, xf_index
+from .internals import (StreamedWorkbook, StreamedWorksheet, extend, print_areas, row_one_tag, shared_strings,
+                        xf_index)
 from .spool import Spool
 
 # Fixed document timestamps: the same inputs give a byte-identical file.
@@ -104,7 +105,7 @@ def _write_sheet(wb, sheet, rows, book):
         ws.set_column(col, col, column_width(sheet, col))
     merges = rows.extent(ws, sheet)
     _decorate(ws, sheet)
-    _print_setup(ws, sheet, extent)
+    _print_setup(ws, sheet)
     for chart in sheet.charts:
         _add_chart(wb, ws, chart, book, sheet)
     if ws.dim_rowmin is not None:
@@ -137,20 +138,22 @@ def _outline(ws, sheet):
             ws.set_row(row, None, None, {"level": 1})
 
 
-def _print_setup(ws, sheet, extent):
+def _print_setup(ws, sheet):
     """Handouts: landscape, at a scale a class can read (pages.scale: one page wide where that prints
     at 75% or more, else several, numbered across then down), sheet name and page number on every
-    page, and page breaks between bands so that none is cut (pages.row_breaks). Value cells have
+    page, and page breaks between bands so that none is cut (pages.row_breaks); a sheet several pages
+    wide prints only the pages across that hold something (pages.print_ranges). Value cells have
     borders, so gridlines stay off on screen and paper."""
-    cols = extent[1]
-    ws.print_area(0, 0, printed_rows(sheet) - 1, cols - 1)
+    downs, across = row_breaks(sheet), column_breaks(sheet)
+    print_areas(ws, [(first, 0, last, last_col) for first, last, last_col in print_ranges(sheet, downs, across)])
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
+    ws.set_margins(left=MARGIN_INCHES[0], right=MARGIN_INCHES[0], top=MARGIN_INCHES[1], bottom=MARGIN_INCHES[1])
     ws.set_print_scale(round(100 * scale(sheet)))
     ws.print_across()
-    ws.set_h_pagebreaks(row_breaks(sheet))
-    ws.set_v_pagebreaks(column_breaks(sheet))
+    ws.set_h_pagebreaks(downs)
+    ws.set_v_pagebreaks(across)
     ws.set_header("&L&A")
     ws.set_footer("&Lrnn-sheet&RPage &P of &N")
 
