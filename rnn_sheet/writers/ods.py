@@ -294,8 +294,9 @@ def _sheet_table(doc, sheet, widths, formulas, spool, pages, frames=None):
     col = 0
     while col < ncols:
         chars = column_width(sheet, col)
-        run = 1
-        while col + run < ncols and column_width(sheet, col + run) == chars and col + run not in page_cols:
+        run = 1         # a column that starts a page stands alone: its repeats would each start one
+        while (col not in page_cols and col + run < ncols and column_width(sheet, col + run) == chars
+               and col + run not in page_cols):
             run += 1
         attrs = {"stylename": _column_style(doc, widths, chars, col in page_cols)}
         if run > 1:
