@@ -390,6 +390,7 @@ def test_extras_keep_the_file_deterministic(tmp_path):
     assert (tmp_path / "a.ods").read_bytes() == (tmp_path / "b.ods").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_column_that_starts_a_printed_page_is_not_repeated(tmp_path):
     """A column style that breaks before it, given to a run of repeated columns, breaks before each:
     vanishing's Parameters printed one column of Wxh a page (1,079 pages, 679 near blank)."""

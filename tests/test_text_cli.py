@@ -83,6 +83,7 @@ def test_bad_input_is_one_line_and_nothing_written(folder, cli, args, message):
     assert not (folder / "output").exists()
 
 
+@pytest.mark.slow
 def test_the_cap_says_how_many_iterations_fit():
     sc = text_scenario(TEXT * 3, seq_length=20, iterations=5000, hidden=64)
     with pytest.raises(Exception) as refused:
@@ -105,6 +106,7 @@ def test_every_cell_with_every_feature_builds(folder, cli, model):
         assert r.returncode == 0, (extra, r.stderr[-2000:])
 
 
+@pytest.mark.slow
 def test_same_inputs_same_bytes(folder, cli):
     for out in ("a.xlsx", "b.xlsx"):
         assert cli("build", "--text", "cat.txt", "--seq-length", "5", "--iterations", "4", "--generate", "3",
