@@ -67,7 +67,7 @@ def carry_copy(src, dest, spares, blanks, keys=None):
             xml = z.read(parts[sheet])
             held.update(_held(xml, sheet, blanks.get(sheet, ())))
             empty = [(r, c, f) for block in (keys or {}).get(sheet, ())
-                     if all(held.get((sheet, r, c), "?") is None for r, c, _ in block) for r, c, f in block]
+                     if left_empty(held, sheet, [(r, c) for r, c, _ in block]) for r, c, f in block]
             if empty:
                 xml = _with_fills(xml, empty)
             if spares.get(sheet) or empty:
@@ -76,6 +76,12 @@ def carry_copy(src, dest, spares, blanks, keys=None):
             for info in z.infolist():
                 out.writestr(info, edited.get(info.filename) or z.read(info.filename))
     return held
+
+
+def left_empty(held, sheet, cells):
+    """Whether the student put nothing in any of `cells`, by what carry_copy returned (held); {}
+    when no copy could be made, which tells nothing."""
+    return bool(held) and all(held.get((sheet, r, c), "?") is None for r, c in cells)
 
 
 def _held(xml, sheet, cells):

@@ -49,7 +49,7 @@ def named_variant(path, variants):
     found = [(len(s), v) for v in variants for s in v[1] if s and s in stem]
     if found:
         return max(found, key=lambda f: f[0])[1]
-    numbers = {m for m in re.findall(r"(?<![a-z0-9])v(\d+)(?![0-9])", stem)}
+    numbers = set(re.findall(r"(?<![a-z0-9])v(\d+)(?![0-9])", stem))
     named = [v for v in variants if v[0] in numbers]
     return named[0] if len(named) == 1 else None
 

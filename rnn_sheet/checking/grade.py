@@ -33,7 +33,7 @@ from ..workbook import manifest
 from ..workbook.grid import Block, a1
 from . import copies, recalc
 from .sanitize import Unsafe, sanitized_copy
-from .carry import NotCarried, carry_copy, spare_col
+from .carry import NotCarried, carry_copy, left_empty, spare_col
 from .check import REQUIRED, scenario_of
 from .compare import is_number
 from .read import TooLarge, Workbook, name_cells, read_values, xlsx_names
@@ -276,7 +276,7 @@ def mark(job, recomputed, tol=TOLERANCE):
         got = [values.get((block.sheet, r, c)) for r, c in block.positions()]
         carried = [None if col is None else values.get((block.sheet, r, col))
                    for (r, _), col in zip(block.positions(), cols)]
-        if job.held and all(job.held.get((block.sheet, r, c)) is None for r, c in block.positions()):
+        if left_empty(job.held, block.sheet, block.positions()):
             got = [None] * len(got)     # left empty: the copy holds the key's formulas there (carry.py)
         graded.blocks.append(_mark_block(label, block, got, carried, list(want.flat), tol))
         answers += got
