@@ -6,19 +6,22 @@
     python benchmarks/open.py --cases t30 --strip notes,charts,heatmaps,styles,all   # what each part costs
     python benchmarks/open.py --cases t30 --strip breaks,printareas,pagesetup,outline   # print setup, row groups
     python benchmarks/open.py --cases t30 --against ../old-checkout --repeats 9   # a change's cost, best of 9
+    python benchmarks/open.py --cases t30 --against ../old-checkout --instructions   # the same, counted
 
 Needs LibreOffice and its Python bridge (Debian: apt-get install libreoffice-calc-nogui python3-uno); the
 timing runs under the system interpreter (/usr/bin/python3, which has `uno`), whatever runs this script.
+--instructions needs valgrind (apt-get install valgrind) and no Python bridge.
 
 "A bare book of the same shape" has as many sheets and as many formulas on each, all in one styled
 format, a quarter reading a parameters sheet and the rest TANH of a neighbour, and nothing else: what any
-book of ours must pay to open. LibreOffice starts once (headless, a throwaway profile with its default
-settings, as a student's: .xlsx files open without recalculating); each load is
-loadComponentFromURL(Hidden) to a loaded document, then close. Each repeat loads every book once in
-turn (the real ones, their bare ones, --against's, the stripped copies), so that a noisy machine slows
-all alike, whichever pair is timed first; the best of the repeats is reported, of the
-wall-clock time and of the CPU seconds LibreOffice's process spent (its threads together: on a
-machine that other work keeps busy it moves less than the wall-clock time, though it moves too).
+book of ours must pay to open. Each repeat starts a fresh LibreOffice (headless, a throwaway profile with
+its default settings, as a student's: .xlsx files open without recalculating), loads the first book once
+to warm up, then every book once, loadComponentFromURL(Hidden) to a loaded document, then close; the
+order turns by one each repeat. One LibreOffice for every repeat, as this script had it before, is not
+a fair clock: its later loads drift, so that two copies of one file measured 1.23 and 1.52 s, best of 9;
+in fresh processes they agree within 5%. The best of the repeats is reported, of the wall-clock time
+and of the CPU seconds LibreOffice's process spent (its threads together: on a machine that other work
+keeps busy it moves less than the wall-clock time, though it moves too).
 Books of one shape (a book and --against's) share one bare book. --strip's 'all' strips every part.
 """
 import argparse
@@ -44,7 +47,7 @@ UNO_TIMER = r'''
 import json, os, subprocess, sys, time, uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
-soffice, profile, port, repeats, pairs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
+soffice, profile, port = sys.argv[1], sys.argv[2], sys.argv[3]
 proc = subprocess.Popen([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
                          f"--accept=socket,host=127.0.0.1,port={port};urp;"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
@@ -78,21 +81,15 @@ def load(path):
     seconds = time.perf_counter() - t0, cpu() - c0
     doc.close(True)
     return seconds
-paths = list(dict.fromkeys(p for pair in pairs for p in pair))
-for path in paths:
-    load(path)                                      # warm-up: first loads pay for code paths
-times = {path: [] for path in paths}
-for _ in range(repeats):                            # round robin: every book meets the same machine
-    for path in paths:
-        times[path].append(load(path))
-out = {real: [min(t for t, _ in times[real]), min(t for t, _ in times[bare]),
-              min(c for _, c in times[real]), min(c for _, c in times[bare])] for real, bare in pairs}
+order = json.loads(sys.argv[4])
+load(order[0])                                      # warm-up: a first load pays for code paths
+times = {path: load(path) for path in order}
 try:
     desktop.terminate()
 except Exception:
     pass
 proc.wait(timeout=60)
-print(json.dumps(out))
+print(json.dumps(times))
 '''
 
 
@@ -178,6 +175,64 @@ def stripped(path, parts):
     return out
 
 
+def _time_loads(a, pairs, tmp):
+    """{book: [its best wall-clock s, its bare book's, its best CPU s, its bare book's]}, over
+    a.repeats fresh LibreOffice processes, each loading every book once, the order turned by one each
+    time so that no book always comes first or last."""
+    from rnn_sheet.checking.recalc import find_soffice
+    paths = list(dict.fromkeys(p for pair in pairs for p in pair))
+    seen = {path: [] for path in paths}
+    for r in range(a.repeats):
+        order = paths[r % len(paths):] + paths[:r % len(paths)]
+        profile = Path(tmp, f"profile-{r}").as_uri()
+        result = subprocess.run([a.python, "-c", UNO_TIMER, find_soffice(), profile, a.port, json.dumps(order)],
+                                capture_output=True, text=True, timeout=3600)
+        if result.returncode:
+            raise SystemExit(result.stderr)
+        for path, seconds in json.loads(result.stdout.strip().splitlines()[-1]).items():
+            seen[path].append(seconds)
+    best = {path: (min(t for t, _ in seen[path]), min(c for _, c in seen[path])) for path in paths}
+    return {real: [best[real][0], best[bare][0], best[real][1], best[bare][1]] for real, bare in pairs}
+
+
+def _count_instructions(pairs, tmp):
+    """{book: [its instructions, its bare book's]}: what LibreOffice executes to open the book and write
+    its first sheet as CSV, counted by valgrind's callgrind, less what it executes for a one-cell book
+    (starting up and stopping). A count, not a clock: the same on a busy machine as on an idle one, where
+    best-of-9 wall-clock times of one file move by 10-20% from run to run."""
+    import shutil
+    import xlsxwriter
+    from concurrent.futures import ThreadPoolExecutor
+    from rnn_sheet.checking.recalc import find_soffice
+    office = Path(os.path.realpath(find_soffice())).with_name("soffice.bin")
+    tiny = Path(tmp, "one-cell.xlsx")
+    wb = xlsxwriter.Workbook(str(tiny))
+    wb.add_worksheet().write_number(0, 0, 1)
+    wb.close()
+    profile = Path(tmp, "profile-counted")
+
+    def run(path, k, counted=True):
+        own = profile.with_name(f"{profile.name}-{k}")
+        if counted:
+            shutil.copytree(profile, own)
+        command = [str(office), f"-env:UserInstallation={(own if counted else profile).as_uri()}", "--headless",
+                   "--norestore", "--convert-to", "csv", "--outdir", str(Path(tmp, f"csv-{k}")), str(path)]
+        if not counted:                             # a first start makes the profile, then restarts
+            subprocess.run(command, capture_output=True, timeout=600)
+            return 0
+        log = Path(tmp, f"callgrind-{k}.log")
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}",
+                        *command], capture_output=True, timeout=3600, check=True)
+        return int(re.search(r"Collected : (\d+)", log.read_text()).group(1))
+
+    run(tiny, 0, counted=False)
+    paths = [str(tiny)] + list(dict.fromkeys(p for pair in pairs for p in pair))
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        counts = dict(zip(paths, pool.map(run, paths, range(1, len(paths) + 1))))
+    start = counts[str(tiny)]
+    return {real: [counts[real] - start, counts[bare] - start] for real, bare in pairs}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="hello,t30,t300")
@@ -187,8 +242,9 @@ def main():
     ap.add_argument("--against", type=Path, help="another checkout: its books are timed beside ours")
     ap.add_argument("--strip", default="", help="also time copies of our books without these parts, comma-"
                     f"separated, each alone ('all' for every one): {', '.join(STRIP)}")
+    ap.add_argument("--instructions", action="store_true", help="count the instructions each load executes"
+                    " (valgrind's callgrind: a load runs ~100x slower) instead of timing it")
     a = ap.parse_args()
-    from rnn_sheet.checking.recalc import find_soffice
     with tempfile.TemporaryDirectory(prefix="rnn-sheet-open-") as tmp:
         pairs, info, bares = [], {}, {}
         for name in a.cases.split(","):
@@ -206,12 +262,15 @@ def main():
                     copy = stripped(path, parts)
                     pairs.append((str(copy), str(bare)))
                     info[str(copy)] = (f"{name} -{'-'.join(parts)}", *info[str(path)][1:])
-        profile = Path(tmp, "profile").as_uri()
-        result = subprocess.run([a.python, "-c", UNO_TIMER, find_soffice(), profile, a.port, str(a.repeats),
-                                 json.dumps(pairs)], capture_output=True, text=True, timeout=3600)
-        if result.returncode:
-            raise SystemExit(result.stderr)
-        times = json.loads(result.stdout.strip().splitlines()[-1])
+        if a.instructions:
+            counts = _count_instructions(pairs, tmp)
+            print(f"{'workbook':>28} {'sheets':>7} {'formulas':>9} {'instructions':>13} {'bare book':>10} {'ratio':>6}")
+            for path, (real, bare) in counts.items():
+                name, n_sheets, n_formulas = info[path]
+                print(f"{name:>28} {n_sheets:>7} {n_formulas:>9} {real / 1e9:>12.3f}G {bare / 1e9:>9.3f}G"
+                      f" {real / bare:>6.3f}")
+            return
+        times = _time_loads(a, pairs, tmp)
     print(f"{'workbook':>28} {'sheets':>7} {'formulas':>9} {'opens in s':>11} {'bare book s':>12} {'ratio':>6}"
           f" {'CPU s':>6} {'bare CPU s':>11} {'CPU ratio':>10}")
     for path, (real, bare, real_cpu, bare_cpu) in times.items():

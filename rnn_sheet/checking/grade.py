@@ -233,7 +233,8 @@ def prepare(path, src, dest):
     order = {name: k for k, name in enumerate(wb.sheetnames)}
     keyed = key_formulas(sc, blanks)
     graded = Graded(path, recorded=_text(named.get(manifest.FINGERPRINT)), inputs=fingerprint(sc),
-                    note="" if keyed else "its blocks were moved: graded against the model, mistakes not carried")
+                    note="" if keyed else "its blocks are not where this rnn-sheet puts them (rows moved, or built by an"
+                         " earlier rnn-sheet): graded against the model, mistakes not carried")
     formulas, widths = keyed or ({}, {})
     listed, spares, keys = [], {}, {}
     for key, block in sorted(blanks.items(), key=lambda kb: (order.get(kb[1].sheet, 0), kb[1].row, kb[1].col)):
