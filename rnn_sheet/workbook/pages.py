@@ -26,6 +26,7 @@ A4_LANDSCAPE = (841.89, 595.28)         # points
 # default 0.7 at the sides, a 12-letter vocabulary's matrix fits a page instead of leaving its last
 # column alone on a page beside it.
 MARGIN_INCHES = (0.25, 0.75)
+HEADER_INCHES = 0.3                     # from the paper's edge to the header (and the footer): Excel's default
 MARGINS = (MARGIN_INCHES[0] * 72, MARGIN_INCHES[1] * 72)     # points
 ROW_HEIGHT = 15.0                       # points: the default row of Calibri 11
 SAFETY = 0.97                           # of a page's height: rounding in the renderer

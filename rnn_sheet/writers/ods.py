@@ -266,6 +266,19 @@ def _row_xml(items, r, spans, frames, sheet, formulas):
     return "".join(out)
 
 
+class _StyleUse(Element):
+    """Writes nothing; tells odfpy that the prepared rows use automatic style `name`. odfpy writes an
+    automatic style only where an element of its tree names it, and it cannot see into prepared XML:
+    without this the rows' page-break style was left out, and LibreOffice ignored every row break."""
+    qname = (TABLENS, "table-row")
+
+    def __init__(self, name):
+        super().__init__(qname=self.qname, qattributes={(TABLENS, "style-name"): name}, check_grammar=False)
+
+    def toXml(self, level, f):
+        pass
+
+
 class _Table(Element):
     """A table:table whose columns are odfpy elements and whose rows (and the conditional formats
     that follow them) are prepared XML: a spool's marker, until the file is zipped."""
@@ -287,9 +300,11 @@ class _Table(Element):
 
 
 def _sheet_table(doc, sheet, widths, formulas, spool, pages, frames=None):
-    page_cols = ods_pages.breaks(sheet)[1]
+    page_rows, page_cols = ods_pages.breaks(sheet)
     rows = spool.put(chain(rows_xml(sheet, formulas, frames), [extras.conditional_formats(sheet)]))
     tbl = _Table(sheet.name, rows, pages.table_style(sheet), ods_pages.print_range(sheet))
+    if page_rows:
+        tbl.addElement(_StyleUse(ods_pages.ROW_BREAK))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0
     while col < ncols:

@@ -6,7 +6,7 @@ scale, a table style per tab colour and scale, and row and column styles that br
 from odf import style, text
 from odf.namespaces import TABLENS
 
-from ..workbook.pages import MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
+from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
 from ..workbook.styles import TAB_COLORS
 from .ods_extras import lo_cell
 
@@ -43,11 +43,17 @@ class Pages:
         layout.addElement(style.PageLayoutProperties(
             printorientation="landscape", pagewidth="29.7cm", pageheight="21cm", scaleto=f"{pct}%",
             marginleft=f"{MARGIN_INCHES[0]}in", marginright=f"{MARGIN_INCHES[0]}in",
+            margintop=f"{HEADER_INCHES}in", marginbottom=f"{HEADER_INCHES}in",
             printpageorder="ltr", print="charts drawings objects zero-values"))
-        # LibreOffice prints a header or footer only when the page layout reserves room for it.
+        # LibreOffice prints a header or footer only when the page layout reserves room for it. An .ods
+        # page's margin ends where its header starts, an .xlsx page's where its body starts: the header's
+        # room makes up the difference, so that a page holds the rows pages.py counts on. (With
+        # LibreOffice's default 2 cm margins a page held 11% less, and hello's Gradient check left the last
+        # band's total alone on a page.)
+        room_in = MARGIN_INCHES[1] - HEADER_INCHES
         for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
             room = kind()
-            room.addElement(style.HeaderFooterProperties(minheight="0.6cm", **{margin: "0.25cm"}))
+            room.addElement(style.HeaderFooterProperties(minheight=f"{room_in - 0.1:.2f}in", **{margin: "0.1in"}))
             layout.addElement(room)
         self.doc.automaticstyles.addElement(layout)
         master = style.MasterPage(name="Handout" if not self.masters else f"Handout{pct}", pagelayoutname=layout)

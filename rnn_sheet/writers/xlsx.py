@@ -17,7 +17,7 @@ import xlsxwriter.exceptions
 
 from ..workbook.book import Kind
 from ..workbook.grid import col_name
-from ..workbook.pages import MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
+from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
 from ..workbook.styles import AXIS_PT, STYLES, TAB_COLORS, TITLE_PT, column_width, heat_spec
 from .internals import (StreamedWorkbook, StreamedWorksheet, extend, print_areas, row_one_tag, shared_strings,
                         xf_index)
@@ -154,8 +154,8 @@ def _print_setup(ws, sheet):
     ws.print_across()
     ws.set_h_pagebreaks(downs)
     ws.set_v_pagebreaks(across)
-    ws.set_header("&L&A")
-    ws.set_footer("&Lrnn-sheet&RPage &P of &N")
+    ws.set_header("&L&A", {"margin": HEADER_INCHES})
+    ws.set_footer("&Lrnn-sheet&RPage &P of &N", {"margin": HEADER_INCHES})
 
 
 def _add_chart(wb, ws, spec, book, sheet):
