@@ -14,7 +14,6 @@ from rnn_sheet.checking.check import check_recomputed as check_compare
 from rnn_sheet.checking.check import open_workbook
 from rnn_sheet.model.engine import generate, train
 from rnn_sheet.model.gradcheck import CheckAt, grad_check
-from rnn_sheet.model.optimizers import OPTIMIZERS
 from rnn_sheet.model.scenario import make_scenario
 from rnn_sheet.sheets.gradcheck import MESSAGES
 from rnn_sheet.writers.ods import write_ods

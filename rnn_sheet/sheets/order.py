@@ -72,8 +72,9 @@ def plan(scenario):
     if scenario.text is not None:       # training on a text: its letters, which Parameters' word links to
         L.add(text.text_sheet(L))
     ahead = [t for t in range(1, L.T + 1) if not (L.compact and not L.worked("forward", t))]
+    like = None         # the step sheet before, whose print layout the next one follows
     for t in ahead:
-        like = L.add(fitted(lambda: forward.step_sheet(L, t, letters), like if t > 1 else None))
+        like = L.add(fitted(lambda: forward.step_sheet(L, t, letters), like))
     for ts in by_hundreds(range(len(ahead) + 1, L.T + 1)):     # compact: the other steps share sheets
         L.add(forward.steps_sheet(L, ts, letters))     # a long word's: no handout, planned once
     L.add(fitted(lambda: forward.summary_sheet(L)))
