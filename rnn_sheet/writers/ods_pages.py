@@ -47,9 +47,8 @@ class Pages:
             printpageorder="ltr", print="charts drawings objects zero-values"))
         # LibreOffice prints a header or footer only when the page layout reserves room for it. An .ods
         # page's margin ends where its header starts, an .xlsx page's where its body starts: the header's
-        # room makes up the difference, so that a page holds the rows pages.py counts on. (With
-        # LibreOffice's default 2 cm margins a page held 11% less, and hello's Gradient check left the last
-        # band's total alone on a page.)
+        # room makes up the difference, so that a page holds the rows pages.py counts on (LibreOffice's
+        # default 2 cm margins held 11% less, so bands that fit the .xlsx's page ran over onto the next).
         room_in = MARGIN_INCHES[1] - HEADER_INCHES
         for kind, margin in ((style.HeaderStyle, "marginbottom"), (style.FooterStyle, "margintop")):
             room = kind()
