@@ -25,20 +25,22 @@ def rh(L, t, i, j):
     return GRUCell.reset_formula(L[R.act, t].ref(i), L[h_prev, t].ref(i))
 
 
-@computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
-def zn(L, t, i, j):
-    return GRUCell.new_term(L[Z.act, t].ref(i), L[N.act, t].ref(i))
-
-
 @computed("z_t ∘ h(t-1): the old state kept, where z is near 1.", forward_at("zh"), exercise=True)
 def zh(L, t, i, j):
     return GRUCell.kept_term(L[Z.act, t].ref(i), L[h_prev, t].ref(i))
 
 
-@computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
-          exercise=True)
-def h(L, t, i, j):
-    return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
+def new_state(n_gate):
+    """(1 - z_t) ∘ n_t and h_t on Step t, n_gate the family's candidate (reset-before here, reset-after
+    in gru_pytorch.py)."""
+    zn = Quantity("zn", forward_at("zn"), lambda L, t, i, j: GRUCell.new_term(L[Z.act, t].ref(i), L[n_gate.act, t].ref(i)),
+                  "(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", exercise=True)
+    h = Quantity("h", forward_at("h"), lambda L, t, i, j: f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}",
+                 "h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", exercise=True)
+    return zn, h
+
+
+zn, h = new_state(N)
 
 
 # --- Back t ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..model.cells.base import recurrent_term
 from . import gates, gru
 from .backward import b_hprev, dh
 from .forward import h_prev
-from .gru import R, Z, h_row, zh
+from .gru import R, Z, h_row
 from .layout import Part, shown, units
 from .lessons import final_weights, gen_X
 from .parameters import weight
@@ -84,15 +84,7 @@ def rwh(L, t, i, j):
     return f"{L[R.act, t].ref(i)}*{L[N.wh, t].ref(i)}"
 
 
-@computed("(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", forward_at("zn"), exercise=True)
-def zn(L, t, i, j):
-    return GRUPyTorchCell.new_term(L[Z.act, t].ref(i), L[N.act, t].ref(i))
-
-
-@computed("h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", forward_at("h"),
-          exercise=True)
-def h(L, t, i, j):
-    return f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}"
+zn, h = gru.new_state(N)
 
 
 # --- Back t ---------------------------------------------------------------------------------------
