@@ -33,7 +33,8 @@ def zh(L, t, i, j):
 def new_state(n_gate):
     """(1 - z_t) ∘ n_t and h_t on Step t, n_gate the family's candidate (reset-before here, reset-after
     in gru_pytorch.py)."""
-    zn = Quantity("zn", forward_at("zn"), lambda L, t, i, j: GRUCell.new_term(L[Z.act, t].ref(i), L[n_gate.act, t].ref(i)),
+    zn = Quantity("zn", forward_at("zn"),
+                  lambda L, t, i, j: GRUCell.new_term(L[Z.act, t].ref(i), L[n_gate.act, t].ref(i)),
                   "(1 - z_t) ∘ n_t: the new candidate, where the update gate z is small.", exercise=True)
     h = Quantity("h", forward_at("h"), lambda L, t, i, j: f"{L[zn, t].ref(i)}+{L[zh, t].ref(i)}",
                  "h_t = (1 - z_t) ∘ n_t + z_t ∘ h(t-1): between the candidate and the old state.", exercise=True)

@@ -105,7 +105,8 @@ d_r = _after("d_r", "dr_t = da_n ∘ (Whn · h(t-1) + bhn)", lambda L, t, i, j: 
 @computed("dh_next = dh_t ∘ z_t + Whnᵀ · dwh_t + Whzᵀ · da_z + Whrᵀ · da_r: handed back to step t-1.",
           backward_at("dh_next"))
 def dh_next(L, t, i, j):
-    return (f"{GRUPyTorchCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
+    kept = GRUPyTorchCell.kept_back(L[dh, t].ref(i), L[Z.b_act, t].ref(i))
+    return (f"{kept}+SUMPRODUCT({L[N.b_Wh, t].col_range(i)},{L[dwh, t].range()})+"
             + gates.handed_back(L, [Z, R], t, i))
 
 

@@ -17,6 +17,7 @@ below a wide one prints no blank page beside it.
 """
 import bisect
 import math
+from dataclasses import dataclass
 
 from .book import Kind
 from .styles import STYLES, column_width
@@ -76,12 +77,34 @@ def scale(sheet):
 SHORT = 4       # pages: a sheet this short may print a little smaller to print on fewer
 
 
+@dataclass(frozen=True)
+class PrintSetup:
+    """What a writer sets for a sheet's printing, each part computed once (scale() alone lays the
+    sheet's rows out at several scales)."""
+    scale: float
+    row_breaks: list
+    column_breaks: list
+    ranges: list            # print_ranges
+
+
+def print_setup(sheet):
+    """The PrintSetup of a sheet: its scale, its row and column breaks at that scale, its print ranges."""
+    at = scale(sheet)
+    downs, across = _row_breaks(sheet, row_heights(sheet), at), _column_breaks(sheet, at)
+    return PrintSetup(at, downs, across, print_ranges(sheet, downs, across))
+
+
 def column_breaks(sheet):
     """The columns that start a new printed page across (0-based; XlsxWriter's set_v_pagebreaks),
     none when the sheet fits one page wide: each page ends before the first column that would run
     past it, or before the last empty column on it, when there is one in its right third."""
+    return _column_breaks(sheet, scale(sheet))
+
+
+def _column_breaks(sheet, at_scale):
+    """column_breaks at a given scale."""
     widths = _columns(sheet)
-    capacity = printable()[0] * WIDTH_SAFETY / scale(sheet)
+    capacity = printable()[0] * WIDTH_SAFETY / at_scale
     if sum(widths) <= capacity:
         return []
     used_cols = {c for _, c in sheet.cells} | {c + k for _, c, n in sheet.merges for k in range(n)}

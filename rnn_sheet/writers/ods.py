@@ -19,6 +19,7 @@ from odf.opendocument import OpenDocumentSpreadsheet
 
 from ..workbook.book import Kind
 from ..workbook.grid import a1, quote_sheet
+from ..workbook.pages import print_setup
 from ..workbook.styles import STYLES, column_width
 from . import ods_extras as extras
 from . import ods_pages
@@ -201,13 +202,13 @@ def _repeat(n, what):
     return f' table:number-{what}-repeated="{n}"' if n > 1 else ""
 
 
-def rows_xml(sheet, formulas, frames=None):
+def rows_xml(sheet, formulas, frames, page_rows):
     """A sheet's rows, one piece of XML at a time. frames: {(row, col): draw:frame XML} of charts
-    anchored in those cells. The sheet's outline groups become table:table-row-group elements
-    (shown expanded)."""
+    anchored in those cells; page_rows: the rows that start a printed page. The sheet's outline groups
+    become table:table-row-group elements (shown expanded)."""
     spans = {(r, c): n for r, c, n in sheet.merges}
     frames = frames or {}
-    sheet.page_rows = ods_pages.breaks(sheet)[0]
+    sheet.page_rows = page_rows
     rows = {r: [] for r in sheet.page_rows}       # a page break needs its row written
     for (r, c), cell in sheet.cells.items():
         rows.setdefault(r, []).append((c, cell))
@@ -300,10 +301,12 @@ class _Table(Element):
 
 
 def _sheet_table(doc, sheet, widths, formulas, spool, pages, frames=None):
-    page_rows, page_cols = ods_pages.breaks(sheet)
-    rows = spool.put(chain(rows_xml(sheet, formulas, frames), [extras.conditional_formats(sheet)]))
-    tbl = _Table(sheet.name, rows, pages.table_style(sheet), ods_pages.print_range(sheet))
-    if page_rows:
+    setup = print_setup(sheet)
+    page_cols = set(setup.column_breaks)
+    rows = spool.put(chain(rows_xml(sheet, formulas, frames, set(setup.row_breaks)),
+                           [extras.conditional_formats(sheet)]))
+    tbl = _Table(sheet.name, rows, pages.table_style(sheet, setup.scale), ods_pages.print_range(sheet, setup.ranges))
+    if setup.row_breaks:
         tbl.addElement(_StyleUse(ods_pages.ROW_BREAK))
     ncols = max([sheet.width] + [c + 1 for _, c in sheet.cells])
     col = 0

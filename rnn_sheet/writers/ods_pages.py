@@ -6,7 +6,7 @@ scale, a table style per tab colour and scale, and row and column styles that br
 from odf import style, text
 from odf.namespaces import TABLENS
 
-from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
+from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES
 from ..workbook.styles import TAB_COLORS
 from .ods_extras import lo_cell
 
@@ -22,9 +22,9 @@ class Pages:
         row.addElement(style.TableRowProperties(breakbefore="page", useoptimalrowheight="true"))
         doc.automaticstyles.addElement(row)
 
-    def table_style(self, sheet):
+    def table_style(self, sheet, at_scale):
         """The table style of a sheet: its tab colour and its print scale's master page."""
-        pct = round(100 * scale(sheet))
+        pct = round(100 * at_scale)
         name = f"ta_{sheet.kind}_{pct}" if sheet.kind in TAB_COLORS else f"ta1_{pct}"
         if name not in self.tables:
             self.tables.add(name)
@@ -72,15 +72,9 @@ class Pages:
         return master
 
 
-def breaks(sheet):
-    """(rows, columns) that start a new printed page."""
-    return set(row_breaks(sheet)), set(column_breaks(sheet))
-
-
-def print_range(sheet):
+def print_range(sheet, ranges):
     """table:print-ranges of a sheet that prints part of its rows (Training) or prints ranges of
-    different widths (pages.print_ranges), else None (all of it)."""
-    ranges = print_ranges(sheet)
+    different widths (its pages.print_ranges, `ranges`), else None (all of it)."""
     if sheet.print_rows is None and len(ranges) == 1:
         return None
     return " ".join(f"{lo_cell(sheet.name, first, 0)}:{lo_cell(sheet.name, last, last_col)}"

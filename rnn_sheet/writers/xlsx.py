@@ -17,7 +17,7 @@ import xlsxwriter.exceptions
 
 from ..workbook.book import Kind
 from ..workbook.grid import col_name
-from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES, column_breaks, print_ranges, row_breaks, scale
+from ..workbook.pages import HEADER_INCHES, MARGIN_INCHES, print_setup
 from ..workbook.styles import AXIS_PT, STYLES, TAB_COLORS, TITLE_PT, column_width, heat_spec
 from .internals import (StreamedWorkbook, StreamedWorksheet, extend, print_areas, row_one_tag, shared_strings,
                         xf_index)
@@ -144,16 +144,16 @@ def _print_setup(ws, sheet):
     page, and page breaks between bands so that none is cut (pages.row_breaks); a sheet several pages
     wide prints only the pages across that hold something (pages.print_ranges). Value cells have
     borders, so gridlines stay off on screen and paper."""
-    downs, across = row_breaks(sheet), column_breaks(sheet)
-    print_areas(ws, [(first, 0, last, last_col) for first, last, last_col in print_ranges(sheet, downs, across)])
+    setup = print_setup(sheet)
+    print_areas(ws, [(first, 0, last, last_col) for first, last, last_col in setup.ranges])
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.set_paper(9)                 # A4
     ws.set_margins(left=MARGIN_INCHES[0], right=MARGIN_INCHES[0], top=MARGIN_INCHES[1], bottom=MARGIN_INCHES[1])
-    ws.set_print_scale(round(100 * scale(sheet)))
+    ws.set_print_scale(round(100 * setup.scale))
     ws.print_across()
-    ws.set_h_pagebreaks(downs)
-    ws.set_v_pagebreaks(across)
+    ws.set_h_pagebreaks(setup.row_breaks)
+    ws.set_v_pagebreaks(setup.column_breaks)
     ws.set_header("&L&A", {"margin": HEADER_INCHES})
     ws.set_footer("&Lrnn-sheet&RPage &P of &N", {"margin": HEADER_INCHES})
 
