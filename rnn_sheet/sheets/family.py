@@ -32,8 +32,8 @@ class SheetFamily:
     sum_notes: dict[str, str] = {}         # parameter -> the plain maths of its sum over time
     flow_note: str = ""                    # the Gradient flow sheet's sentence
     h: Quantity                            # h_t on Step t
-    dh_next: Quantity                       # on Back t: what it hands to step t-1 (dh_next)
-    net_H: Quantity                          # h_t, one row per step, in a network block (row 0: h_0)
+    dh_next: Quantity                      # on Back t: what it hands to step t-1
+    net_H: Quantity                        # h_t, one row per step, in a network block (row 0: h_0)
     gen_H: Quantity                        # h, one row per generated letter, on Generate (row 0: h_0)
     QUANTITIES = ("h", "dh_next", "net_H", "gen_H")
 

@@ -35,7 +35,7 @@ def dbh_t(L, t, i, j):
 
 
 dh_next = Quantity("dh_next", lambda c, t: c.B.hidden["dh_next"][t - 1], None,
-                  "dh_next = 0: without recurrent weights nothing goes back to step t-1.", role=Role.CONSTANT)
+                   "dh_next = 0: without recurrent weights nothing goes back to step t-1.", role=Role.CONSTANT)
 
 
 # --- Gradients ------------------------------------------------------------------------------------

@@ -79,9 +79,9 @@ class GateSheets:
         self.g_DA = Quantity(f"g_DA_{k}", lambda c, t: c.B.hidden[f"da_{k}"], self._g_DA,
                              f"da_{k}, one row per time step.", heat=Heat.DIVERGING)
         self.net_act = Quantity(f"net_{K}", lambda c, s: c.record(s).fwd.hidden[k], self._net_act,
-                              f"{self.equation}, one row per step.")
+                                f"{self.equation}, one row per step.")
         self.net_WhT = Quantity(f"net_{Wh}T", lambda c, s: c.record(s).params[Wh].T, self._net_WhT, f"{Wh}ᵀ",
-                              role=Role.LINK, heat=Heat.DIVERGING)
+                                role=Role.LINK, heat=Heat.DIVERGING)
         self.gen_act = Quantity(f"gen_{K}", lambda c, t: c.generated.hidden[k], self._gen_act,
                                 f"{self.equation}, one row per generated letter.")
         self.sum_notes = {Wx: f"d{Wx} = Σ_t da_{k} · x_tᵀ", Wh: f"d{Wh} = Σ_t da_{k} · {self.rec_label}ᵀ",

@@ -7,7 +7,7 @@ the zero state. Iteration k >= 1 is network block k (training.network_bands), it
 of training.trained; the only differences from a word's epochs are its own one-hot tables (its
 chunk, training.own_inputs) and row 0 of its state tables, carried from the chunk before unless
 the pointer wrapped (carried, below). Whatever the cell, its state tables are net_H (and net_C, ...),
-"c_" and the state's name, and row 0 of each is the state before the chunk.
+"net_" and the state's name, and row 0 of each is the state before the chunk.
 """
 from functools import cache
 

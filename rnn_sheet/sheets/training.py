@@ -127,7 +127,7 @@ def _one_hot_row(offset):
 
 net_X = Quantity("net_X", lambda c, s: c.record(s).fwd.x, _one_hot_row(0), "x_t, one row per time step.", one_hot=True)
 net_TGT = Quantity("net_TGT", lambda c, s: c.record(s).fwd.target, _one_hot_row(1), "target_t, one row per time step.",
-                 one_hot=True)
+                   one_hot=True)
 
 
 def own_inputs(L, slot):
